@@ -1,0 +1,144 @@
+/**
+ * The validated config with everything derived from it filled in: ARNs, names and URLs
+ * that the plan, the components and the tools all read from one place.
+ */
+import { partitionOf } from "../policies/document";
+import { repositoryArn } from "../policies/ecr-actions";
+import { AccessMode, CacheSettings, CreateClusterSettings, HubConfigInput } from "./schema";
+
+export interface CacheModel extends CacheSettings {
+  bucketName: string;
+  roleName: string;
+  roleArn: string;
+  serviceAccount: string;
+}
+
+export interface ClusterModel {
+  name: string;
+  /** Where in the stack config this cluster was written, for messages. */
+  configPath: string;
+  accountName: string;
+  accountId: string;
+  region: string;
+  partition: string;
+  nodeRoleArn: string;
+  nodeRoleName: string;
+  /** Set for clusters the program creates. */
+  create?: CreateClusterSettings;
+  /** Set for adopted clusters that have a cache. */
+  eks?: { clusterName: string; oidcIssuer: string };
+  cache?: CacheModel;
+}
+
+export interface AccountModel {
+  name: string;
+  accountId: string;
+  region: string;
+  deployRoleArn: string;
+  clusters: ClusterModel[];
+}
+
+export interface RepositoryModel {
+  name: string;
+  configPath: string;
+  arn: string;
+  url: string;
+  pusherArns: string[];
+  /** Cluster names allowed to pull; undefined means every cluster. */
+  clusters?: string[];
+  untaggedExpiryDays?: number;
+  imageTagMutability: "IMMUTABLE" | "MUTABLE";
+}
+
+export interface HubConfig {
+  registry: {
+    accountId: string;
+    region: string;
+    partition: string;
+    deployRoleArn: string;
+    admins: string[];
+    /** The registry endpoint, e.g. 333333333333.dkr.ecr.us-east-1.amazonaws.com */
+    host: string;
+  };
+  access: { mode: AccessMode; organizationId?: string };
+  repositories: RepositoryModel[];
+  accounts: AccountModel[];
+}
+
+/** The node role a created cluster gets: named up front so policies can name it before it exists. */
+export function createdNodeRoleName(cluster: string): string {
+  return `registry-hub-${cluster}-nodes`;
+}
+
+export function cacheRoleName(cluster: string): string {
+  return `registry-hub-${cluster}-cache`;
+}
+
+function roleArn(partition: string, accountId: string, name: string): string {
+  return `arn:${partition}:iam::${accountId}:role/${name}`;
+}
+
+function registryHost(accountId: string, region: string, partition: string): string {
+  return `${accountId}.dkr.ecr.${region}.amazonaws.com${partition === "aws-cn" ? ".cn" : ""}`;
+}
+
+/** Builds the model from config that passed the schema; cross-references are checked elsewhere. */
+export function buildModel(input: HubConfigInput): HubConfig {
+  const { registry } = input;
+  const partition = partitionOf(registry.region);
+  const host = registryHost(registry.accountId, registry.region, partition);
+  const pusherArn = new Map(input.pushers.map((p) => [p.name, p.principalArn]));
+  return {
+    registry: { ...registry, partition, host, admins: [...registry.admins].sort() },
+    access: { ...input.access },
+    repositories: input.repositories.map((repo, i) => ({
+      name: repo.name,
+      configPath: `repositories[${i}]`,
+      arn: repositoryArn(partition, registry.region, registry.accountId, repo.name),
+      url: `${host}/${repo.name}`,
+      pusherArns: repo.pushers.flatMap((name) => pusherArn.get(name) ?? []),
+      clusters: repo.clusters,
+      untaggedExpiryDays: repo.untaggedExpiryDays,
+      imageTagMutability: repo.imageTagMutability,
+    })),
+    accounts: input.accounts.map((account, a) => {
+      const region = account.region ?? registry.region;
+      const accountPartition = partitionOf(region);
+      return {
+        name: account.name,
+        accountId: account.accountId,
+        region,
+        deployRoleArn: account.deployRoleArn,
+        clusters: account.clusters.map((cluster, c): ClusterModel => {
+          const nodeRoleArn =
+            cluster.nodeRoleArn ?? roleArn(accountPartition, account.accountId, createdNodeRoleName(cluster.name));
+          const cacheRole = cacheRoleName(cluster.name);
+          return {
+            name: cluster.name,
+            configPath: `accounts[${a}].clusters[${c}]`,
+            accountName: account.name,
+            accountId: account.accountId,
+            region,
+            partition: accountPartition,
+            nodeRoleArn,
+            nodeRoleName: nodeRoleArn.split("/").pop() as string,
+            create: cluster.create,
+            eks: cluster.eks,
+            cache: cluster.cache && {
+              ...cluster.cache,
+              // Bucket names are global: the account id keeps two stacks from colliding.
+              bucketName: `registry-hub-cache-${cluster.name}-${account.accountId}`,
+              roleName: cacheRole,
+              roleArn: roleArn(accountPartition, account.accountId, cacheRole),
+              serviceAccount: "registry-cache",
+            },
+          };
+        }),
+      };
+    }),
+  };
+}
+
+export function allClusters(config: HubConfig): ClusterModel[] {
+  return config.accounts.flatMap((account) => account.clusters);
+}

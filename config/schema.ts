@@ -1,0 +1,164 @@
+/**
+ * The stack config schema: the one place that says what `registry-hub:*` keys may hold.
+ * Shape rules live here; rules that relate one part of the config to another live in
+ * `validate.ts`.
+ */
+import { z } from "zod";
+
+export const PROJECT = "registry-hub";
+export const ACCESS_MODES = ["roles", "accounts", "organization"] as const;
+export type AccessMode = (typeof ACCESS_MODES)[number];
+
+const accountId = z.string().regex(/^\d{12}$/, "not a 12-digit AWS account id");
+const roleArn = z
+  .string()
+  .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, "not an IAM role ARN");
+const region = z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "not an AWS region (like us-east-1)");
+/** Cluster, account and pusher names end up in resource and bucket names (63 characters at most). */
+const simpleName = z
+  .string()
+  .regex(/^[a-z0-9]([a-z0-9-]{0,28}[a-z0-9])?$/, "use 1-30 lower-case letters, digits and dashes");
+/** ECR's own rule for repository names (CreateRepository API reference). */
+const repositoryName = z
+  .string()
+  .min(2, "ECR repository names have 2-256 characters")
+  .max(256, "ECR repository names have 2-256 characters")
+  .regex(
+    /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/,
+    "not a valid ECR repository name (lower-case letters, digits, and . _ - / between them)",
+  );
+/** The issuer as IAM uses it in condition keys: host and path, without https://. */
+const oidcIssuer = z
+  .string()
+  .regex(
+    /^oidc\.eks\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/id\/[A-Z0-9]+$/,
+    "not an EKS OIDC issuer (oidc.eks.<region>.amazonaws.com/id/<ID>, without https://)",
+  );
+
+export const cacheSchema = z.strictObject({
+  nodePort: z
+    .number()
+    .int()
+    .min(30000, "NodePorts are 30000-32767")
+    .max(32767, "NodePorts are 30000-32767")
+    .default(30500),
+  namespace: simpleName.default("registry-cache"),
+  replicas: z.number().int().min(1).max(10).default(2),
+  /** How long a pulled-through blob stays cached after its last pull. */
+  ttlHours: z.number().int().min(1).max(8760).default(168),
+});
+
+export const createClusterSchema = z
+  .strictObject({
+    version: z.string().regex(/^1\.\d{2}$/, "an EKS Kubernetes version like 1.31"),
+    instanceType: z.string().regex(/^[a-z0-9-]+\.[a-z0-9]+$/, "an EC2 instance type like t3.large"),
+    desiredSize: z.number().int().min(1).default(2),
+    minSize: z.number().int().min(1).default(1),
+    maxSize: z.number().int().min(1).default(3),
+    vpcId: z
+      .string()
+      .regex(/^vpc-[0-9a-f]{8,17}$/, "not a VPC id")
+      .optional(),
+    subnetIds: z
+      .array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, "not a subnet id"))
+      .min(2, "EKS needs subnets in at least two availability zones")
+      .optional(),
+  })
+  .superRefine((c, ctx) => {
+    if (!(c.minSize <= c.desiredSize && c.desiredSize <= c.maxSize)) {
+      ctx.addIssue({ code: "custom", path: ["desiredSize"], message: "needs minSize <= desiredSize <= maxSize" });
+    }
+    if ((c.vpcId === undefined) !== (c.subnetIds === undefined)) {
+      ctx.addIssue({
+        code: "custom",
+        path: [c.vpcId === undefined ? "vpcId" : "subnetIds"],
+        message: "give vpcId and subnetIds together (or neither, for the account's default VPC)",
+      });
+    }
+  });
+
+export const clusterSchema = z
+  .strictObject({
+    name: simpleName,
+    /** Adopt an existing cluster: its node role, and how the cache reaches it. */
+    nodeRoleArn: roleArn.optional(),
+    eks: z
+      .strictObject({
+        clusterName: z.string().regex(/^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/, "not an EKS cluster name"),
+        oidcIssuer,
+      })
+      .optional(),
+    /** Or let the program create the cluster. */
+    create: createClusterSchema.optional(),
+    cache: cacheSchema.optional(),
+  })
+  .superRefine((c, ctx) => {
+    if ((c.nodeRoleArn === undefined) === (c.create === undefined)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["nodeRoleArn"],
+        message: "give nodeRoleArn (adopt an existing cluster) or create (a new cluster), exactly one",
+      });
+    }
+    if (c.create && c.eks) {
+      ctx.addIssue({ code: "custom", path: ["eks"], message: "only for adopted clusters; a created cluster has its own" });
+    }
+    if (c.nodeRoleArn && c.cache && !c.eks) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["eks"],
+        message: "an adopted cluster with a cache needs eks.clusterName and eks.oidcIssuer",
+      });
+    }
+  });
+
+export const hubConfigSchema = z.strictObject({
+  registry: z.strictObject({
+    accountId,
+    region,
+    deployRoleArn: roleArn,
+    admins: z.array(roleArn).min(1, "name at least one admin role, so nobody is locked out"),
+  }),
+  access: z
+    .strictObject({
+      mode: z.enum(ACCESS_MODES),
+      organizationId: z
+        .string()
+        .regex(/^o-[a-z0-9]{10,32}$/, "not an AWS Organizations id (o-...)")
+        .optional(),
+    })
+    .superRefine((a, ctx) => {
+      if (a.mode === "organization" && !a.organizationId) {
+        ctx.addIssue({ code: "custom", path: ["organizationId"], message: "required when mode is organization" });
+      }
+    }),
+  pushers: z.array(z.strictObject({ name: simpleName, principalArn: roleArn })).default([]),
+  repositories: z
+    .array(
+      z.strictObject({
+        name: repositoryName,
+        pushers: z.array(z.string()).default([]),
+        clusters: z.array(z.string()).min(1, "omit clusters to allow every cluster").optional(),
+        untaggedExpiryDays: z.number().int().min(1).max(3650).optional(),
+        imageTagMutability: z.enum(["IMMUTABLE", "MUTABLE"]).default("IMMUTABLE"),
+      }),
+    )
+    .min(1, "configure at least one repository"),
+  accounts: z.array(
+    z.strictObject({
+      name: simpleName,
+      accountId,
+      deployRoleArn: roleArn,
+      region: region.optional(),
+      clusters: z.array(clusterSchema).default([]),
+    }),
+  ),
+});
+
+/** Config as the user wrote it, defaults filled in. */
+export type HubConfigInput = z.infer<typeof hubConfigSchema>;
+export type CacheSettings = z.infer<typeof cacheSchema>;
+export type CreateClusterSettings = z.infer<typeof createClusterSchema>;
+
+/** The top-level keys, each `registry-hub:<key>` in a stack file. */
+export const CONFIG_KEYS = Object.keys(hubConfigSchema.shape) as (keyof HubConfigInput)[];
