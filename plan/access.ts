@@ -5,6 +5,7 @@
 import { ClusterModel, HubConfig, RepositoryModel, allClusters } from "../config/model";
 import { AccessMode } from "../config/schema";
 import { PolicyDocument, accountOfArn, renderPolicy, sortedUnique } from "../policies/document";
+import { cacheRolePolicy } from "../policies/cache-storage";
 import { consumerPullPolicy } from "../policies/ecr-consumer";
 import { untaggedExpiryPolicy } from "../policies/ecr-lifecycle";
 import { repositoryPolicy } from "../policies/ecr-repository";
@@ -76,12 +77,14 @@ export function planAccess(config: HubConfig, mode: AccessMode = config.access.m
     mode,
     repositories,
     pullers: pullers.map((puller): PullerPlan => {
-      const policy = consumerPullPolicy({
+      const pull = {
         partition: config.registry.partition,
         registryRegion: config.registry.region,
         registryAccountId: config.registry.accountId,
         excludedRepositoryArns: config.repositories.filter((r) => !mayPull(r, puller.cluster)).map((r) => r.arn),
-      });
+      };
+      const { cache } = puller.cluster;
+      const policy = puller.kind === "cache" && cache ? cacheRolePolicy(cache.bucketName, pull) : consumerPullPolicy(pull);
       return { ...puller, policy, policyText: renderPolicy(policy) };
     }),
   };

@@ -20,12 +20,13 @@ export function repositoryPolicy(access: RepositoryAccess): PolicyDocument {
   const pushersAndAdmins = sortedUnique([...access.pusherArns, ...access.adminArns]);
   const statements: PolicyStatement[] = [...consumerPullStatements(access)];
   if (access.pusherArns.length > 0) {
+    // Named as principals, not as a condition on the account: within the registry account an
+    // account principal only defers to the pusher's own identity policy, which we do not write.
     statements.push({
       Sid: "PushByPushers",
       Effect: "Allow",
-      Principal: { AWS: access.registryAccountId },
+      Principal: { AWS: oneOrMany(access.pusherArns) },
       Action: PUSH_ACTIONS,
-      Condition: { ArnEquals: { "aws:PrincipalArn": oneOrMany(access.pusherArns) } },
     });
   }
   statements.push(
@@ -62,7 +63,8 @@ export function repositoryPolicy(access: RepositoryAccess): PolicyDocument {
 }
 
 function consumerPullStatements(access: RepositoryAccess): PolicyStatement[] {
-  const pull = { Effect: "Allow" as const, Action: [...PULL_ACTIONS] };
+  const pull = (Sid: string, Principal: PolicyStatement["Principal"], Condition?: PolicyStatement["Condition"]) =>
+    ({ Sid, Effect: "Allow", Principal, Action: [...PULL_ACTIONS], ...(Condition && { Condition }) }) as PolicyStatement;
   switch (access.mode) {
     case "roles":
       // Principal names accounts and the condition names roles: ECR rejects a Principal
@@ -70,25 +72,17 @@ function consumerPullStatements(access: RepositoryAccess): PolicyStatement[] {
       return access.pullerArns.length === 0
         ? []
         : [
-            {
-              Sid: "PullByConsumerRoles",
-              ...pull,
-              Principal: { AWS: oneOrMany(access.pullerAccountIds) },
-              Condition: { ArnEquals: { "aws:PrincipalArn": oneOrMany(access.pullerArns) } },
-            },
+            pull("PullByConsumerRoles", { AWS: oneOrMany(access.pullerAccountIds) }, {
+              ArnEquals: { "aws:PrincipalArn": oneOrMany(access.pullerArns) },
+            }),
           ];
     case "accounts":
       return access.pullerAccountIds.length === 0
         ? []
-        : [{ Sid: "PullByConsumerAccounts", ...pull, Principal: { AWS: oneOrMany(access.pullerAccountIds) } }];
+        : [pull("PullByConsumerAccounts", { AWS: oneOrMany(access.pullerAccountIds) })];
     case "organization":
       return [
-        {
-          Sid: "PullByOrganization",
-          ...pull,
-          Principal: "*",
-          Condition: { StringEquals: { "aws:PrincipalOrgID": access.organizationId ?? "" } },
-        },
+        pull("PullByOrganization", "*", { StringEquals: { "aws:PrincipalOrgID": access.organizationId ?? "" } }),
       ];
   }
 }

@@ -1,0 +1,128 @@
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { CHART, RELEASE_NAME, SCRIPTS_CONFIGMAP, cacheHelmValues } from "../cache/helm-values";
+import { REGISTRY_PORT, cacheRegistryConfig } from "../cache/registry-config";
+import { CREDENTIAL_HELPER_SCRIPT, REFRESHER_SCRIPT } from "../cache/token-refresh";
+import { ClusterModel } from "../config/model";
+import { renderPolicy } from "../policies/document";
+import { serviceAccountTrustPolicy, tlsOnlyBucketPolicy } from "../policies/cache-storage";
+
+export interface RegistryCacheArgs {
+  cluster: ClusterModel & { cache: NonNullable<ClusterModel["cache"]> };
+  /** The cache role's identity policy from the access plan. */
+  rolePolicyText: string;
+  oidcIssuer: pulumi.Input<string>;
+  registryHost: string;
+  registryRegion: string;
+}
+
+export interface RegistryCacheProviders {
+  aws: aws.Provider;
+  kubernetes: k8s.Provider;
+}
+
+/** A cluster's pull-through cache: S3 bucket, IRSA role, and the registry's Helm release. */
+export class RegistryCache extends pulumi.ComponentResource {
+  readonly bucketName: pulumi.Output<string>;
+  readonly roleArn: pulumi.Output<string>;
+  readonly endpoint: string;
+
+  constructor(name: string, args: RegistryCacheArgs, providers: RegistryCacheProviders, opts?: pulumi.ComponentResourceOptions) {
+    super("registry-hub:cache:RegistryCache", name, {}, { ...opts, providers: [providers.aws, providers.kubernetes] });
+    const { cluster } = args;
+    const { cache } = cluster;
+    const inAccount = { parent: this, provider: providers.aws };
+
+    const bucket = new aws.s3.Bucket(
+      `${name}-bucket`,
+      { bucket: cache.bucketName, forceDestroy: false },
+      // Cached layers are data too; removing the cache from config keeps the bucket.
+      { ...inAccount, protect: true, retainOnDelete: true },
+    );
+    new aws.s3.BucketPublicAccessBlock(
+      `${name}-bucket`,
+      { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+      inAccount,
+    );
+    new aws.s3.BucketOwnershipControls(`${name}-bucket`, { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, inAccount);
+    new aws.s3.BucketServerSideEncryptionConfiguration(
+      `${name}-bucket`,
+      { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] },
+      inAccount,
+    );
+    new aws.s3.BucketPolicy(`${name}-bucket`, { bucket: bucket.id, policy: renderPolicy(tlsOnlyBucketPolicy(cluster.partition, cache.bucketName)) }, inAccount);
+    new aws.s3.BucketLifecycleConfiguration(
+      `${name}-bucket`,
+      {
+        bucket: bucket.id,
+        rules: [{ id: "abort-incomplete-uploads", status: "Enabled", filter: {}, abortIncompleteMultipartUpload: { daysAfterInitiation: 7 } }],
+      },
+      inAccount,
+    );
+
+    const role = new aws.iam.Role(
+      `${name}-role`,
+      {
+        name: cache.roleName,
+        assumeRolePolicy: pulumi.output(args.oidcIssuer).apply((oidcIssuer) =>
+          renderPolicy(
+            serviceAccountTrustPolicy({
+              partition: cluster.partition,
+              accountId: cluster.accountId,
+              oidcIssuer,
+              namespace: cache.namespace,
+              serviceAccount: cache.serviceAccount,
+            }),
+          ),
+        ),
+      },
+      inAccount,
+    );
+    const rolePolicy = new aws.iam.RolePolicy(
+      `${name}-role`,
+      { role: role.name, name: "registry-hub-cache", policy: args.rolePolicyText },
+      inAccount,
+    );
+
+    const inCluster = { parent: this, provider: providers.kubernetes };
+    const namespace = new k8s.core.v1.Namespace(`${name}-ns`, { metadata: { name: cache.namespace } }, inCluster);
+    const scripts = new k8s.core.v1.ConfigMap(
+      `${name}-scripts`,
+      {
+        metadata: { name: SCRIPTS_CONFIGMAP, namespace: namespace.metadata.name },
+        data: { "ecr-credential-helper": CREDENTIAL_HELPER_SCRIPT, "ecr-token-refresher": REFRESHER_SCRIPT },
+      },
+      inCluster,
+    );
+    const haSharedSecret = new random.RandomPassword(`${name}-ha-shared-secret`, { length: 32, special: false }, { parent: this });
+    const release = new k8s.helm.v3.Release(
+      `${name}-release`,
+      {
+        name: RELEASE_NAME,
+        namespace: namespace.metadata.name,
+        chart: CHART.name,
+        version: CHART.version,
+        repositoryOpts: { repo: CHART.repo },
+        values: cacheHelmValues({
+          cache,
+          registryConfig: cacheRegistryConfig({
+            region: cluster.region,
+            bucket: cache.bucketName,
+            upstreamHost: args.registryHost,
+            ttlHours: cache.ttlHours,
+          }),
+          registryRegion: args.registryRegion,
+          haSharedSecret: haSharedSecret.result,
+        }),
+      },
+      { ...inCluster, dependsOn: [scripts, rolePolicy, bucket] },
+    );
+
+    this.bucketName = bucket.bucket;
+    this.roleArn = role.arn;
+    this.endpoint = `http://127.0.0.1:${cache.nodePort} on every node (Service ${RELEASE_NAME}-docker-registry:${REGISTRY_PORT})`;
+    this.registerOutputs({ bucketName: this.bucketName, roleArn: this.roleArn, endpoint: this.endpoint, release: release.status });
+  }
+}

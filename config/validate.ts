@@ -1,0 +1,146 @@
+/**
+ * Checks a stack's `registry-hub:*` config before anything is registered, and reports every
+ * problem at once as `<config path>: <what is wrong>`.
+ */
+import { z } from "zod";
+import { POLICY_SIZE_LIMIT, planAccess } from "../plan/access";
+import { accountOfArn } from "../policies/document";
+import { HubConfig, buildModel } from "./model";
+import { ACCESS_MODES, AccessMode, HubConfigInput, PROJECT, hubConfigSchema } from "./schema";
+
+export type Validation = { ok: true; config: HubConfig } | { ok: false; problems: string[] };
+
+/** Raw values of the `registry-hub:*` keys, keyed without the namespace. */
+export type RawConfig = Record<string, unknown>;
+
+export function configPath(path: readonly PropertyKey[]): string {
+  const [key, ...rest] = path;
+  return rest.reduce<string>(
+    (text, part) => (typeof part === "number" ? `${text}[${part}]` : `${text}.${String(part)}`),
+    `${PROJECT}:${String(key)}`,
+  );
+}
+
+export function validateConfig(raw: RawConfig): Validation {
+  const parsed = hubConfigSchema.safeParse(raw);
+  if (!parsed.success) return { ok: false, problems: parsed.error.issues.map(describeIssue) };
+  const problems = crossReferenceProblems(parsed.data);
+  if (problems.length > 0) return { ok: false, problems };
+  const config = buildModel(parsed.data);
+  const sizeProblems = policySizeProblems(config);
+  return sizeProblems.length > 0 ? { ok: false, problems: sizeProblems } : { ok: true, config };
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === "unrecognized_keys") {
+    return `${configPath(issue.path)}: unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.join(", ")}`;
+  }
+  if (issue.code === "invalid_type" && issue.message.endsWith("received undefined")) {
+    return `${configPath(issue.path)}: required`;
+  }
+  return `${configPath(issue.path)}: ${issue.message}`;
+}
+
+function duplicates<T>(items: T[], key: (item: T) => string, path: (index: number) => string, what: string) {
+  const seen = new Map<string, number>();
+  return items.flatMap((item, i) => {
+    const value = key(item);
+    const first = seen.get(value);
+    if (first === undefined) {
+      seen.set(value, i);
+      return [];
+    }
+    return [`${configPath([path(i)])}: ${what} ${value} is already used at ${configPath([path(first)])}`];
+  });
+}
+
+function crossReferenceProblems(input: HubConfigInput): string[] {
+  const problems: string[] = [];
+  const problem = (path: PropertyKey[], message: string) => problems.push(`${configPath(path)}: ${message}`);
+  const registryAccount = input.registry.accountId;
+  const inRegistryAccount = (arn: string, path: PropertyKey[], role: string) => {
+    if (accountOfArn(arn) !== registryAccount) problem(path, `${role} must be a role of the registry account ${registryAccount}`);
+  };
+
+  inRegistryAccount(input.registry.deployRoleArn, ["registry", "deployRoleArn"], "the deploy role");
+  input.registry.admins.forEach((arn, i) => inRegistryAccount(arn, ["registry", "admins", i], "an admin"));
+  input.pushers.forEach((p, i) => inRegistryAccount(p.principalArn, ["pushers", i, "principalArn"], "a pusher"));
+  problems.push(...duplicates(input.pushers, (p) => p.name, (i) => `pushers[${i}].name`, "pusher name"));
+  problems.push(...duplicates(input.repositories, (r) => r.name, (i) => `repositories[${i}].name`, "repository"));
+  problems.push(...duplicates(input.accounts, (a) => a.name, (i) => `accounts[${i}].name`, "account name"));
+  problems.push(...duplicates(input.accounts, (a) => a.accountId, (i) => `accounts[${i}].accountId`, "account id"));
+
+  const clusters = input.accounts.flatMap((account, a) => account.clusters.map((cluster, c) => ({ account, cluster, a, c })));
+  problems.push(
+    ...duplicates(clusters, (x) => x.cluster.name, (i) => `accounts[${clusters[i].a}].clusters[${clusters[i].c}].name`, "cluster name"),
+  );
+  input.accounts.forEach((account, a) => {
+    if (account.accountId === registryAccount) {
+      problem(["accounts", a, "accountId"], "is the registry account; clusters run in consumer accounts");
+    }
+    if (accountOfArn(account.deployRoleArn) !== account.accountId) {
+      problem(["accounts", a, "deployRoleArn"], `must be a role of account ${account.accountId}`);
+    }
+  });
+  for (const { account, cluster, a, c } of clusters) {
+    if (cluster.nodeRoleArn && accountOfArn(cluster.nodeRoleArn) !== account.accountId) {
+      problem(["accounts", a, "clusters", c, "nodeRoleArn"], `must be a role of its account ${account.accountId}`);
+    }
+    const region = account.region ?? input.registry.region;
+    if (cluster.eks && !cluster.eks.oidcIssuer.startsWith(`oidc.eks.${region}.`)) {
+      problem(["accounts", a, "clusters", c, "eks", "oidcIssuer"], `is not in the account's region ${region}`);
+    }
+  }
+
+  const pusherNames = new Set(input.pushers.map((p) => p.name));
+  const clusterNames = new Set(clusters.map((x) => x.cluster.name));
+  input.repositories.forEach((repo, r) => {
+    repo.pushers.forEach((name, i) => {
+      if (!pusherNames.has(name)) problem(["repositories", r, "pushers", i], `unknown pusher ${name} (not in ${PROJECT}:pushers)`);
+    });
+    repo.clusters?.forEach((name, i) => {
+      if (!clusterNames.has(name)) problem(["repositories", r, "clusters", i], `unknown cluster ${name} (not in any ${PROJECT}:accounts[].clusters)`);
+    });
+  });
+  return problems;
+}
+
+function policySizeProblems(config: HubConfig): string[] {
+  const plan = planAccess(config);
+  const problems: string[] = [];
+  const oversized = plan.repositories.filter((r) => r.policyText.length > POLICY_SIZE_LIMIT);
+  if (oversized.length > 0) {
+    const otherModes = ACCESS_MODES.filter((m) => m !== config.access.mode).map((mode) => ({ mode, plan: planAccess(config, mode) }));
+    for (const repo of oversized) {
+      const fits = otherModes.flatMap(({ mode, plan }) => {
+        const size = plan.repositories.find((r) => r.repository.name === repo.repository.name)?.policyText.length ?? 0;
+        return size <= POLICY_SIZE_LIMIT ? [`${mode} (${format(size)})${modeNote(config, mode)}`] : [];
+      });
+      problems.push(
+        `${configPath([repo.repository.configPath])}: repository policy would be ${format(repo.policyText.length)} characters ` +
+          `in access mode ${config.access.mode}, over ECR's ${format(POLICY_SIZE_LIMIT)} limit; ` +
+          (fits.length > 0
+            ? `set ${PROJECT}:access.mode to a mode that fits: ${fits.join(", ")}`
+            : "no access mode fits: split the repository's pushers"),
+      );
+    }
+  }
+  for (const puller of plan.pullers) {
+    if (puller.policyText.length > POLICY_SIZE_LIMIT) {
+      problems.push(
+        `${configPath([puller.cluster.configPath])}: the ${puller.kind} role's pull policy would be ${format(puller.policyText.length)} ` +
+          `characters, over IAM's ${format(POLICY_SIZE_LIMIT)} limit for a role's inline policies; ` +
+          "restrict fewer repositories to other clusters",
+      );
+    }
+  }
+  return problems;
+}
+
+function modeNote(config: HubConfig, mode: AccessMode): string {
+  return mode === "organization" && !config.access.organizationId ? ` with ${PROJECT}:access.organizationId` : "";
+}
+
+function format(n: number): string {
+  return n.toLocaleString("en-US");
+}

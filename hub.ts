@@ -1,0 +1,59 @@
+/** Creates the components for a validated config, each in its account's provider. */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { CentralRegistry } from "./components/central-registry";
+import { ConsumerAccess } from "./components/consumer-access";
+import { EksCluster, adoptedKubeconfig } from "./components/eks-cluster";
+import { accountProvider } from "./components/providers";
+import { RegistryCache } from "./components/registry-cache";
+import { HubConfig } from "./config/model";
+import { planAccess } from "./plan/access";
+
+export function deployHub(config: HubConfig) {
+  const plan = planAccess(config);
+  const registryProvider = accountProvider("registry", config.registry);
+  const registry = new CentralRegistry("central", { repositories: plan.repositories }, { provider: registryProvider });
+
+  const caches: Record<string, { endpoint: string; bucket: pulumi.Output<string>; roleArn: pulumi.Output<string> }> = {};
+  for (const account of config.accounts) {
+    const provider = accountProvider(`account-${account.name}`, account);
+    const createdClusters: EksCluster[] = [];
+    for (const cluster of account.clusters) {
+      const created = cluster.create
+        ? new EksCluster(
+            cluster.name,
+            { cluster: { ...cluster, create: cluster.create }, registryHost: config.registry.host, deployRoleArn: account.deployRoleArn },
+            { provider },
+          )
+        : undefined;
+      if (created) createdClusters.push(created);
+      const { cache } = cluster;
+      if (!cache) continue;
+      const adopted = cluster.eks;
+      const kubeconfig = created?.kubeconfig ?? adoptedKubeconfig(adopted!.clusterName, cluster.region, account.deployRoleArn, provider);
+      const kubernetes = new k8s.Provider(`${cluster.name}-k8s`, { kubeconfig });
+      const cacheRole = plan.pullers.find((p) => p.kind === "cache" && p.cluster === cluster)!;
+      const registryCache = new RegistryCache(
+        `${cluster.name}-cache`,
+        {
+          cluster: { ...cluster, cache },
+          rolePolicyText: cacheRole.policyText,
+          oidcIssuer: created?.oidcIssuer ?? adopted!.oidcIssuer,
+          registryHost: config.registry.host,
+          registryRegion: config.registry.region,
+        },
+        { aws: provider, kubernetes },
+      );
+      caches[cluster.name] = { endpoint: registryCache.endpoint, bucket: registryCache.bucketName, roleArn: registryCache.roleArn };
+    }
+    const nodeRoles = plan.pullers.filter((p) => p.kind === "nodes" && p.cluster.accountName === account.name);
+    new ConsumerAccess(`account-${account.name}`, { nodeRoles }, { provider, dependsOn: createdClusters });
+  }
+
+  return {
+    registryId: registry.registryId,
+    repositoryUrls: registry.repositoryUrls,
+    repositoryPolicyChars: Object.fromEntries(plan.repositories.map((r) => [r.repository.name, r.policyText.length])),
+    caches,
+  };
+}

@@ -1,0 +1,9 @@
+import { readHubConfig } from "./config/pulumi-config";
+import { deployHub } from "./hub";
+
+const outputs = deployHub(readHubConfig());
+
+export const registryId = outputs.registryId;
+export const repositoryUrls = outputs.repositoryUrls;
+export const repositoryPolicyChars = outputs.repositoryPolicyChars;
+export const caches = outputs.caches;

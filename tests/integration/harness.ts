@@ -1,0 +1,667 @@
+/**
+ * Offline harness for running the real distribution registry (Debian's docker-registry 2.8)
+ * against an in-process S3 emulator (s3rver) with a recorder of every S3 request, plus a local
+ * upstream registry standing in for ECR, umoci-built images and skopeo pulls.
+ *
+ * Every process, server and temp dir this module starts is tracked and released by stopAll();
+ * a process 'exit' hook SIGKILLs any child left over if the run is torn down abruptly.
+ */
+import { ChildProcess, spawn } from "child_process";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as http from "http";
+import * as net from "net";
+import * as os from "os";
+import * as path from "path";
+import { stringify } from "yaml";
+
+// ---------------------------------------------------------------------------------------------
+// Tools
+
+export const REQUIRED_TOOLS = ["docker-registry", "skopeo", "umoci"] as const;
+export const INSTALL_HINT = "DEBIAN_FRONTEND=noninteractive apt-get install -y docker-registry skopeo umoci";
+
+function onPath(command: string): boolean {
+  return (process.env.PATH ?? "")
+    .split(path.delimiter)
+    .filter(Boolean)
+    .some((dir) => {
+      try {
+        fs.accessSync(path.join(dir, command), fs.constants.X_OK);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+}
+
+export function missingTools(): string[] {
+  return REQUIRED_TOOLS.filter((tool) => !onPath(tool));
+}
+
+/**
+ * Skips the calling suite (loudly) when a tool is missing; fails instead when CI=true, so a CI
+ * image without the packages cannot turn these tests green by skipping them.
+ */
+export function requireToolsOrSkip(ctx: Mocha.Context): void {
+  const missing = missingTools();
+  if (missing.length === 0) return;
+  const message =
+    `integration tests need ${missing.join(", ")} (Debian packages docker-registry, skopeo, umoci). ` +
+    `Install them with: ${INSTALL_HINT}`;
+  if (process.env.CI === "true") {
+    throw new Error(`CI=true and ${message}`);
+  }
+  const bar = "!".repeat(100);
+  process.stderr.write(`\n${bar}\n!! SKIPPING the cache-registry integration tests: ${message}\n${bar}\n\n`);
+  ctx.skip();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small utilities
+
+const cleanups: Array<() => Promise<void>> = [];
+const liveChildren = new Set<ChildProcess>();
+
+process.on("exit", () => {
+  for (const child of liveChildren) {
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+});
+
+/** Releases everything started so far, newest first; never throws. */
+export async function stopAll(): Promise<void> {
+  while (cleanups.length > 0) {
+    const cleanup = cleanups.pop()!;
+    try {
+      await cleanup();
+    } catch (err) {
+      process.stderr.write(`cleanup failed: ${String(err)}\n`);
+    }
+  }
+}
+
+export function tempDir(prefix: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-`));
+  cleanups.push(async () => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false>,
+  timeoutMs: number,
+  intervalMs = 100,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined && value !== false) return value as T;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ""}`);
+    }
+    await sleep(intervalMs);
+  }
+}
+
+export function sha256Hex(data: Buffer | string): string {
+  return crypto.createHash("sha256").update(data).digest("hex");
+}
+
+/** Incompressible but reproducible bytes: an AES-256-CTR keystream under a key derived from seed. */
+export function pseudoRandomBytes(size: number, seed: string): Buffer {
+  const key = crypto.createHash("sha256").update(seed).digest();
+  const cipher = crypto.createCipheriv("aes-256-ctr", key, Buffer.alloc(16));
+  return Buffer.concat([cipher.update(Buffer.alloc(size)), cipher.final()]);
+}
+
+/** Children get loopback traffic without any proxy and without AWS_CA_BUNDLE (2.8.2 panics on it). */
+export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of ["AWS_CA_BUNDLE", "HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"]) {
+    delete env[name];
+  }
+  env.NO_PROXY = env.no_proxy = "127.0.0.1,localhost";
+  return { ...env, ...extra };
+}
+
+export interface RunResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+  timedOut: boolean;
+}
+
+/** Runs a command to completion, killing it after timeoutMs. */
+export async function run(
+  command: string,
+  args: string[],
+  options: { timeoutMs: number; env?: NodeJS.ProcessEnv; cwd?: string },
+): Promise<RunResult> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { env: options.env ?? childEnv(), cwd: options.cwd, stdio: ["ignore", "pipe", "pipe"] });
+    liveChildren.add(child);
+    let stdout = "";
+    let stderr = "";
+    let timedOut = false;
+    child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill("SIGKILL");
+    }, options.timeoutMs);
+    child.on("error", (err) => {
+      clearTimeout(timer);
+      liveChildren.delete(child);
+      reject(err);
+    });
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      liveChildren.delete(child);
+      resolve({ code, signal, stdout, stderr, ms: Date.now() - started, timedOut });
+    });
+  });
+}
+
+export async function runOk(command: string, args: string[], timeoutMs: number, cwd?: string): Promise<RunResult> {
+  const result = await run(command, args, { timeoutMs, cwd });
+  if (result.code !== 0) {
+    throw new Error(
+      `${command} ${args.join(" ")} failed (code ${result.code}${result.timedOut ? ", timed out" : ""}): ${result.stderr || result.stdout}`,
+    );
+  }
+  return result;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+}
+
+/** One plain HTTP request; never follows redirects. */
+export async function httpRequest(
+  url: string,
+  options: { method?: string; headers?: http.OutgoingHttpHeaders; timeoutMs?: number } = {},
+): Promise<HttpResponse> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: options.method ?? "GET", headers: options.headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (d: Buffer) => chunks.push(d));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on("error", reject);
+    });
+    req.setTimeout(options.timeoutMs ?? 10_000, () => req.destroy(new Error(`timeout: ${url}`)));
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// S3 emulator with a request recorder
+
+export interface S3Request {
+  method: string;
+  bucket: string;
+  /** Decoded object key, "" for bucket-level requests. */
+  key: string;
+  query: Record<string, string>;
+  /** Decoded `/bucket/key` of x-amz-copy-source (CopyObject, UploadPartCopy). */
+  copySource?: string;
+  serverSideEncryption?: string;
+  /** Keys of a DeleteObjects (POST ?delete) body. */
+  deleteKeys?: string[];
+  auth: "header" | "presigned" | "anonymous";
+  accessKeyId?: string;
+  /** SigV4 recomputed with the known secret key: true = matches what the client sent. */
+  signatureValid?: boolean;
+  status: number;
+  responseBytes: number;
+}
+
+interface S3rverInstance {
+  run(): Promise<{ port: number }>;
+  close(): Promise<void>;
+  store: {
+    existsObject(bucket: string, key: string): Promise<boolean>;
+    listObjects(bucket: string, options: { prefix?: string }): Promise<{ objects: Array<{ key: string }> }>;
+  };
+}
+type S3rverConstructor = new (options: Record<string, unknown>) => S3rverInstance;
+
+export interface S3Emulator {
+  /** The address the registry must use (the recorder in front of s3rver). */
+  endpoint: string;
+  bucket: string;
+  accessKey: string;
+  secretKey: string;
+  requests: S3Request[];
+  keys(prefix: string): Promise<string[]>;
+  hasObject(key: string): Promise<boolean>;
+}
+
+/** s3rver's only account: its access key and secret are both "S3RVER". */
+export const S3RVER_KEY = "S3RVER";
+
+export async function startS3(bucket: string): Promise<S3Emulator> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const S3rver: S3rverConstructor = require("s3rver");
+  const dataDir = tempDir("s3rver");
+  const backendPort = await freePort();
+  const s3rver = new S3rver({
+    address: "127.0.0.1",
+    port: backendPort,
+    silent: true,
+    directory: dataDir,
+    configureBuckets: [{ name: bucket }],
+  });
+  await s3rver.run();
+  cleanups.push(() => s3rver.close());
+
+  const requests: S3Request[] = [];
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  cleanups.push(async () => agent.destroy());
+  const recorder = http.createServer((req, res) => {
+    const record = describeS3Request(req, S3RVER_KEY);
+    const bodyChunks: Buffer[] = [];
+    const wantBody = req.method === "POST" && "delete" in record.query;
+    if (wantBody) req.on("data", (d: Buffer) => bodyChunks.push(d));
+    const upstream = http.request(
+      { host: "127.0.0.1", port: backendPort, method: req.method, path: req.url, headers: req.headers, agent },
+      (backendRes) => {
+        record.status = backendRes.statusCode ?? 502;
+        res.writeHead(record.status, backendRes.headers);
+        backendRes.on("data", (d: Buffer) => (record.responseBytes += d.length));
+        backendRes.pipe(res);
+      },
+    );
+    upstream.on("error", (err) => {
+      record.status = record.status || 502;
+      res.destroy(err);
+    });
+    // Recorded once the exchange is over, whether it completed or was cut off.
+    res.on("close", () => {
+      if (wantBody) record.deleteKeys = parseDeleteKeys(Buffer.concat(bodyChunks).toString());
+      requests.push(record);
+    });
+    req.pipe(upstream);
+  });
+  const port = await listen(recorder);
+  cleanups.push(() => closeServer(recorder));
+
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    bucket,
+    accessKey: S3RVER_KEY,
+    secretKey: S3RVER_KEY,
+    requests,
+    keys: async (prefix) => (await s3rver.store.listObjects(bucket, { prefix })).objects.map((o) => o.key),
+    hasObject: (key) => s3rver.store.existsObject(bucket, key),
+  };
+}
+
+async function listen(server: http.Server | net.Server): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve((server.address() as net.AddressInfo).port));
+  });
+}
+
+async function closeServer(server: http.Server | net.Server): Promise<void> {
+  if ("closeAllConnections" in server) server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
+function parseDeleteKeys(xml: string): string[] {
+  const unescape = (s: string) =>
+    s
+      .replace(/&lt;/g, "<")
+      .replace(/&gt;/g, ">")
+      .replace(/&quot;/g, '"')
+      .replace(/&apos;/g, "'")
+      .replace(/&amp;/g, "&");
+  return [...xml.matchAll(/<Key>([\s\S]*?)<\/Key>/g)].map((m) => unescape(m[1]));
+}
+
+function describeS3Request(req: http.IncomingMessage, secretKey: string): S3Request {
+  const rawUrl = req.url ?? "/";
+  const queryStart = rawUrl.indexOf("?");
+  const rawPath = queryStart < 0 ? rawUrl : rawUrl.slice(0, queryStart);
+  const rawQuery = queryStart < 0 ? "" : rawUrl.slice(queryStart + 1);
+  const segments = rawPath.replace(/^\//, "").split("/");
+  const bucket = decodeURIComponent(segments[0] ?? "");
+  const key = segments.slice(1).map(decodeURIComponent).join("/");
+  const query: Record<string, string> = {};
+  for (const [name, value] of queryPairs(rawQuery)) query[name] = value;
+  const header = (name: string) => {
+    const value = req.headers[name];
+    return Array.isArray(value) ? value.join(",") : value;
+  };
+  const copySource = header("x-amz-copy-source");
+  const record: S3Request = {
+    method: req.method ?? "",
+    bucket,
+    key,
+    query,
+    copySource: copySource === undefined ? undefined : decodeURIComponent(copySource.split("?")[0]).replace(/^\/?/, "/"),
+    serverSideEncryption: header("x-amz-server-side-encryption"),
+    auth: header("authorization") ? "header" : "X-Amz-Signature" in query ? "presigned" : "anonymous",
+    status: 0,
+    responseBytes: 0,
+  };
+  if (record.auth !== "anonymous") {
+    const check = verifySigV4(req.method ?? "", rawPath, rawQuery, req.headers, secretKey);
+    record.accessKeyId = check.accessKeyId;
+    record.signatureValid = check.valid;
+  }
+  return record;
+}
+
+function queryPairs(rawQuery: string): Array<[string, string]> {
+  if (!rawQuery) return [];
+  return rawQuery.split("&").map((part) => {
+    const eq = part.indexOf("=");
+    const decode = (s: string) => decodeURIComponent(s.replace(/\+/g, "%20"));
+    return eq < 0 ? [decode(part), ""] : [decode(part.slice(0, eq)), decode(part.slice(eq + 1))];
+  });
+}
+
+function rfc3986(value: string): string {
+  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+function hmac(key: Buffer | string, data: string): Buffer {
+  return crypto.createHmac("sha256", key).update(data).digest();
+}
+
+/**
+ * Recomputes an AWS Signature Version 4 (Authorization header or presigned query) with the
+ * emulator's known secret. s3rver itself does not check V4 signatures, so this is what proves
+ * that the registry's requests and its presigned redirect URLs are correctly signed.
+ */
+export function verifySigV4(
+  method: string,
+  rawPath: string,
+  rawQuery: string,
+  headers: http.IncomingHttpHeaders,
+  secretKey: string,
+): { valid: boolean; accessKeyId?: string } {
+  const pairs = queryPairs(rawQuery);
+  const query = Object.fromEntries(pairs);
+  let credential: string;
+  let signedHeaders: string[];
+  let signature: string;
+  let amzDate: string;
+  let payloadHash: string;
+  const presigned = "X-Amz-Signature" in query;
+  if (presigned) {
+    credential = query["X-Amz-Credential"] ?? "";
+    signedHeaders = (query["X-Amz-SignedHeaders"] ?? "").split(";");
+    signature = query["X-Amz-Signature"];
+    amzDate = query["X-Amz-Date"] ?? "";
+    payloadHash = "UNSIGNED-PAYLOAD";
+  } else {
+    const authorization = String(headers.authorization ?? "");
+    const match = /^AWS4-HMAC-SHA256 Credential=([^,]+),\s*SignedHeaders=([^,]+),\s*Signature=([0-9a-f]+)$/.exec(authorization);
+    if (!match) return { valid: false };
+    [, credential] = match;
+    signedHeaders = match[2].split(";");
+    signature = match[3];
+    amzDate = String(headers["x-amz-date"] ?? "");
+    payloadHash = String(headers["x-amz-content-sha256"] ?? "UNSIGNED-PAYLOAD");
+  }
+  const [accessKeyId, date, region, service, terminator] = credential.split("/");
+  const canonicalQuery = pairs
+    .filter(([name]) => !(presigned && name === "X-Amz-Signature"))
+    .map(([name, value]) => [rfc3986(name), rfc3986(value)])
+    .sort(([a, av], [b, bv]) => (a < b ? -1 : a > b ? 1 : av < bv ? -1 : av > bv ? 1 : 0))
+    .map(([name, value]) => `${name}=${value}`)
+    .join("&");
+  const canonicalHeaders = signedHeaders
+    .map((name) => {
+      const value = headers[name];
+      const text = Array.isArray(value) ? value.join(",") : (value ?? "");
+      return `${name}:${text.trim().replace(/\s+/g, " ")}\n`;
+    })
+    .join("");
+  const canonicalRequest = [method, rawPath, canonicalQuery, canonicalHeaders, signedHeaders.join(";"), payloadHash].join("\n");
+  const scope = [date, region, service, terminator].join("/");
+  const stringToSign = ["AWS4-HMAC-SHA256", amzDate, scope, sha256Hex(canonicalRequest)].join("\n");
+  const signingKey = hmac(hmac(hmac(hmac(`AWS4${secretKey}`, date), region), service), terminator);
+  const expected = crypto.createHmac("sha256", signingKey).update(stringToSign).digest("hex");
+  return { valid: expected === signature, accessKeyId };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Registries
+
+export interface RegistryProcess {
+  name: string;
+  port: number;
+  url: string;
+  /** Where it really listens; url may be a counting proxy in front of it. */
+  logFile: string;
+  logTail(lines?: number): string;
+  stop(): Promise<void>;
+}
+
+/** Writes the config object as YAML and runs `docker-registry serve` on it until /v2/ answers. */
+export async function startRegistry(name: string, config: object, port: number, dir: string): Promise<RegistryProcess> {
+  const configFile = path.join(dir, `${name}.yml`);
+  const logFile = path.join(dir, `${name}.log`);
+  fs.writeFileSync(configFile, stringify(config));
+  const logFd = fs.openSync(logFile, "a");
+  const child = spawn("docker-registry", ["serve", configFile], { env: childEnv(), stdio: ["ignore", logFd, logFd] });
+  fs.closeSync(logFd);
+  liveChildren.add(child);
+  let exited = false;
+  const exitPromise = new Promise<void>((resolve) =>
+    child.on("exit", () => {
+      exited = true;
+      liveChildren.delete(child);
+      resolve();
+    }),
+  );
+  const logTail = (lines = 20) => {
+    try {
+      return fs.readFileSync(logFile, "utf8").split("\n").slice(-lines - 1).join("\n");
+    } catch {
+      return "";
+    }
+  };
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    if (!exited) {
+      child.kill("SIGTERM");
+      const killer = setTimeout(() => child.kill("SIGKILL"), 3000);
+      await exitPromise;
+      clearTimeout(killer);
+    }
+  };
+  cleanups.push(stop);
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitFor(
+      `registry ${name} on ${url}`,
+      async () => {
+        if (exited) throw new Error(`registry ${name} exited:\n${logTail()}`);
+        return (await httpRequest(`${url}/v2/`, { timeoutMs: 1000 })).status === 200;
+      },
+      15_000,
+    );
+  } catch (err) {
+    await stop();
+    throw new Error(`${String(err)}\n--- ${name} log ---\n${logTail()}`);
+  }
+  return { name, port, url, logFile, logTail, stop };
+}
+
+/** A filesystem-backed registry, the stand-in for the central ECR registry. */
+export function upstreamConfig(port: number, storageDir: string): object {
+  return {
+    version: "0.1",
+    log: { level: "warn" },
+    storage: { filesystem: { rootdirectory: storageDir }, delete: { enabled: true } },
+    http: { addr: `127.0.0.1:${port}` },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Byte counter: a TCP proxy that counts what the registry behind it sends to clients
+
+export interface CountingProxy {
+  port: number;
+  url: string;
+  /** Bytes the target sent towards clients since the last reset. */
+  bytesFromTarget(): number;
+  reset(): void;
+}
+
+export async function startCountingProxy(targetPort: number): Promise<CountingProxy> {
+  let bytes = 0;
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const target = net.connect(targetPort, "127.0.0.1");
+    sockets.add(client).add(target);
+    target.on("data", (d: Buffer) => (bytes += d.length));
+    client.pipe(target);
+    target.pipe(client);
+    const close = () => {
+      client.destroy();
+      target.destroy();
+      sockets.delete(client);
+      sockets.delete(target);
+    };
+    client.on("error", close).on("close", close);
+    target.on("error", close).on("close", close);
+  });
+  const port = await listen(server);
+  cleanups.push(async () => {
+    for (const socket of sockets) socket.destroy();
+    await closeServer(server);
+  });
+  return {
+    port,
+    url: `http://127.0.0.1:${port}`,
+    bytesFromTarget: () => bytes,
+    reset: () => (bytes = 0),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Images: built offline with umoci, moved with skopeo
+
+export interface ImageSpec {
+  tag: string;
+  files: Record<string, Buffer | string>;
+}
+
+/** Builds each spec as a tag of one OCI layout. */
+export async function buildImages(layout: string, work: string, specs: ImageSpec[]): Promise<void> {
+  await runOk("umoci", ["init", "--layout", layout], 20_000);
+  for (const spec of specs) {
+    const bundle = path.join(work, `bundle-${spec.tag}`);
+    await runOk("umoci", ["new", "--image", `${layout}:${spec.tag}`], 20_000);
+    await runOk("umoci", ["unpack", "--rootless", "--image", `${layout}:${spec.tag}`, bundle], 20_000);
+    for (const [name, content] of Object.entries(spec.files)) {
+      const file = path.join(bundle, "rootfs", name);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, content);
+    }
+    await runOk("umoci", ["repack", "--image", `${layout}:${spec.tag}`, bundle], 30_000);
+    fs.rmSync(bundle, { recursive: true, force: true });
+  }
+}
+
+export async function skopeoCopy(src: string, dest: string, timeoutMs = 30_000): Promise<RunResult> {
+  return run(
+    "skopeo",
+    ["--insecure-policy", "copy", "--quiet", "--preserve-digests", "--src-tls-verify=false", "--dest-tls-verify=false", src, dest],
+    { timeoutMs },
+  );
+}
+
+export async function skopeoCopyOk(src: string, dest: string, timeoutMs = 30_000): Promise<RunResult> {
+  const result = await skopeoCopy(src, dest, timeoutMs);
+  if (result.code !== 0) {
+    throw new Error(`skopeo copy ${src} ${dest} failed (code ${result.code}${result.timedOut ? ", timed out" : ""}): ${result.stderr}`);
+  }
+  return result;
+}
+
+export interface Descriptor {
+  mediaType: string;
+  digest: string;
+  size: number;
+}
+
+export interface LayoutImage {
+  manifestDigest: string;
+  config: Descriptor;
+  layers: Descriptor[];
+  /** Manifest, config and layers: every byte a pull transfers. */
+  totalBytes: number;
+}
+
+function blobPath(layout: string, digest: string): string {
+  const [algorithm, hex] = digest.split(":");
+  return path.join(layout, "blobs", algorithm, hex);
+}
+
+/**
+ * Reads the image behind `tag` from an OCI layout and checks every blob it references: present,
+ * of the declared size, and hashing to its digest.
+ */
+export function readLayoutImage(layout: string, tag: string): LayoutImage {
+  const index = JSON.parse(fs.readFileSync(path.join(layout, "index.json"), "utf8")) as {
+    manifests: Array<Descriptor & { annotations?: Record<string, string> }>;
+  };
+  const entry = index.manifests.find((m) => m.annotations?.["org.opencontainers.image.ref.name"] === tag);
+  if (!entry) throw new Error(`no tag ${tag} in ${layout}`);
+  const readBlob = (d: Descriptor) => {
+    const data = fs.readFileSync(blobPath(layout, d.digest));
+    if (data.length !== d.size || `sha256:${sha256Hex(data)}` !== d.digest) {
+      throw new Error(`blob ${d.digest} in ${layout}: ${data.length} bytes, sha256:${sha256Hex(data)}`);
+    }
+    return data;
+  };
+  const manifest = JSON.parse(readBlob(entry).toString()) as { config: Descriptor; layers: Descriptor[] };
+  readBlob(manifest.config);
+  manifest.layers.forEach(readBlob);
+  return {
+    manifestDigest: entry.digest,
+    config: manifest.config,
+    layers: manifest.layers,
+    totalBytes: entry.size + manifest.config.size + manifest.layers.reduce((sum, l) => sum + l.size, 0),
+  };
+}
