@@ -65,7 +65,8 @@ export class EksCluster extends pulumi.ComponentResource {
         providerCredentialOpts: { roleArn: args.deployRoleArn },
         nodeUserData: cluster.cache ? mirrorUserData(args.registryHost, cluster.cache.nodePort) : undefined,
       },
-      { parent: this, dependsOn: attachments },
+      // A remote component: its aws children see only providers handed to it by package.
+      { parent: this, dependsOn: attachments, providers: { aws: opts.provider! } },
     );
     this.kubeconfig = eksCluster.kubeconfigJson;
     this.oidcIssuer = eksCluster.oidcIssuer;

@@ -1,0 +1,75 @@
+import * as assert from "node:assert/strict";
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { installMocks, collect } from "./mocks";
+import { stackConfig } from "../helpers";
+import { CentralRegistry } from "../../components/central-registry";
+import { RegistryCache } from "../../components/registry-cache";
+import { ConsumerAccess } from "../../components/consumer-access";
+import { planAccess } from "../../plan/access";
+
+installMocks();
+
+interface SeenOptions {
+  type: string;
+  protect?: boolean;
+  retainOnDelete?: boolean;
+}
+
+/** Records the options every child resource ends up with. */
+function recorder(seen: SeenOptions[]): pulumi.ResourceTransformation {
+  return ({ type, opts }) => {
+    seen.push({ type, protect: opts.protect, retainOnDelete: opts.retainOnDelete });
+    return undefined;
+  };
+}
+
+describe("what holds data is protected", () => {
+  const config = stackConfig("prod");
+  const plan = planAccess(config);
+
+  it("protects and retains every repository, so leaving the config never deletes images", async () => {
+    const seen: SeenOptions[] = [];
+    await collect(
+      () =>
+        new CentralRegistry(
+          "central",
+          { repositories: plan.repositories },
+          { provider: new aws.Provider("registry-p", { region: "us-east-1" }), transformations: [recorder(seen)] },
+        ),
+    );
+    const repos = seen.filter((s) => s.type === "aws:ecr/repository:Repository");
+    assert.equal(repos.length, config.repositories.length);
+    for (const repo of repos) assert.deepEqual(repo, { ...repo, protect: true, retainOnDelete: true });
+    const policies = seen.filter((s) => s.type === "aws:ecr/repositoryPolicy:RepositoryPolicy");
+    assert.ok(policies.every((p) => !p.protect), "policies follow config freely");
+  });
+
+  it("protects and retains the cache bucket", async () => {
+    const cluster = config.accounts[1].clusters.find((c) => c.cache)!;
+    const seen: SeenOptions[] = [];
+    await collect(
+      () =>
+        new RegistryCache(
+          "beta-cache",
+          {
+            cluster: { ...cluster, cache: cluster.cache! },
+            rolePolicyText: "{}",
+            oidcIssuer: cluster.eks!.oidcIssuer,
+            registryHost: config.registry.host,
+            registryRegion: config.registry.region,
+          },
+          { aws: new aws.Provider("acct-p", { region: "us-east-1" }), kubernetes: new k8s.Provider("k8s-p", {}) },
+          { transformations: [recorder(seen)] },
+        ),
+    );
+    const buckets = seen.filter((s) => s.type === "aws:s3/bucket:Bucket");
+    assert.deepEqual(buckets, [{ type: "aws:s3/bucket:Bucket", protect: true, retainOnDelete: true }]);
+  });
+
+  it("components that must run in one account refuse to start without a provider", () => {
+    assert.throws(() => new CentralRegistry("no-provider", { repositories: [] }, {}), /explicit provider/);
+    assert.throws(() => new ConsumerAccess("no-provider", { nodeRoles: [] }, {}), /explicit provider/);
+  });
+});

@@ -1,0 +1,78 @@
+/** One mock runtime for the whole mocha process; each test run collects what it registers. */
+import * as pulumi from "@pulumi/pulumi";
+import { PROJECT } from "../../config/schema";
+
+export interface Registered {
+  type: string;
+  name: string;
+  inputs: Record<string, any>;
+  /** The provider reference, `<provider urn>::<id>`. */
+  provider?: string;
+}
+
+let registered: Registered[] = [];
+let installed = false;
+
+const outputsByType: Record<string, (args: pulumi.runtime.MockResourceArgs) => Record<string, unknown>> = {
+  "aws:ecr/repository:Repository": ({ inputs }) => ({
+    repositoryUrl: `333333333333.dkr.ecr.us-east-1.amazonaws.com/${inputs.name}`,
+    registryId: "333333333333",
+  }),
+  "aws:iam/role:Role": ({ inputs }) => ({ arn: `arn:aws:iam::000000000000:role/${inputs.name}` }),
+  "aws:s3/bucket:Bucket": ({ inputs }) => ({ bucket: inputs.bucket }),
+  "eks:index:Cluster": ({ inputs }) => ({
+    kubeconfigJson: JSON.stringify({ cluster: inputs.name }),
+    oidcIssuer: `oidc.eks.us-east-1.amazonaws.com/id/CREATED${String(inputs.name).toUpperCase()}`,
+  }),
+  "random:index/randomPassword:RandomPassword": () => ({ result: "generated-ha-shared-secret" }),
+};
+
+export function installMocks(stack = "test"): void {
+  if (installed) return;
+  installed = true;
+  pulumi.runtime.setMocks(
+    {
+      newResource(args) {
+        registered.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
+        return { id: `${args.name}-id`, state: { ...args.inputs, ...outputsByType[args.type]?.(args) } };
+      },
+      call(args) {
+        if (args.token === "aws:eks/getCluster:getCluster") {
+          return {
+            endpoint: `https://${args.inputs.name}.eks.example`,
+            certificateAuthorities: [{ data: "Y2VydA==" }],
+          };
+        }
+        throw new Error(`unexpected invoke ${args.token}`);
+      },
+    },
+    PROJECT,
+    stack,
+    false,
+  );
+}
+
+/** Runs `program` and returns every resource it registered, once registrations have settled. */
+export async function collect(program: () => unknown, timeoutMs = 10_000): Promise<Registered[]> {
+  registered = [];
+  program();
+  const deadline = Date.now() + timeoutMs;
+  let last = -1;
+  while (registered.length !== last) {
+    if (Date.now() > deadline) throw new Error("resource registrations did not settle");
+    last = registered.length;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return registered;
+}
+
+export function promiseOf<T>(output: pulumi.Output<T>, timeoutMs = 5_000): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("output never resolved")), timeoutMs);
+    output.apply((value) => {
+      clearTimeout(timer);
+      resolve(value);
+      return value;
+    });
+  });
+}

@@ -1,0 +1,22 @@
+import { readStackFile } from "../config/stack-file";
+import { HubConfig } from "../config/model";
+import { RawConfig, validateConfig } from "../config/validate";
+
+export function rawStack(stack: "prod" | "sandbox"): RawConfig {
+  return readStackFile(`${__dirname}/../Pulumi.${stack}.yaml`);
+}
+
+export function validConfig(raw: RawConfig): HubConfig {
+  const validation = validateConfig(raw);
+  if (!validation.ok) throw new Error(`config rejected:\n${validation.problems.join("\n")}`);
+  return validation.config;
+}
+
+export function stackConfig(stack: "prod" | "sandbox"): HubConfig {
+  return validConfig(rawStack(stack));
+}
+
+/** A deep copy to edit in a test without touching the original. */
+export function copy<T>(value: T): T {
+  return structuredClone(value);
+}
