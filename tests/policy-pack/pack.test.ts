@@ -1,0 +1,101 @@
+// The pack's own files: what `pulumi preview --policy-pack policy-pack` loads after `npm ci`
+// inside policy-pack/. index.ts is read as text, never imported: importing it would start the
+// policy gRPC server.
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { parse } from "yaml";
+import { policies } from "../../policy-pack/policies";
+
+const packDir = path.join(__dirname, "..", "..", "policy-pack");
+const read = (file: string) => fs.readFileSync(path.join(packDir, file), "utf8");
+
+interface PackageJson {
+  name: string;
+  main?: string;
+  dependencies?: Record<string, string>;
+  devDependencies?: Record<string, string>;
+}
+
+interface PackageLock {
+  lockfileVersion: number;
+  packages: Record<
+    string,
+    {
+      version?: string;
+      dependencies?: Record<string, string>;
+      devDependencies?: Record<string, string>;
+    }
+  >;
+}
+
+describe("policy pack", () => {
+  it("has uniquely named, described rules", () => {
+    const names = policies.map((p) => p.name);
+    assert.strictEqual(new Set(names).size, names.length);
+    for (const p of policies) {
+      assert.match(p.name, /^[a-z0-9-]+$/);
+      assert.ok(p.description.length > 20, `${p.name} needs a description`);
+      assert.strictEqual(p.enforcementLevel, undefined, `${p.name}: the pack sets the level`);
+    }
+  });
+
+  it("creates the PolicyPack in index.ts only, with every rule mandatory", () => {
+    const index = read("index.ts");
+    assert.match(index, /new PolicyPack\(\s*"registry-hub",/);
+    assert.match(index, /enforcementLevel: "mandatory"/);
+    assert.match(index, /import \{ policies \} from "\.\/policies";/);
+    assert.match(index, /^\s+policies,$/m);
+  });
+
+  it("keeps policies.ts free of side effects: only type imports from @pulumi/policy", () => {
+    const source = read("policies.ts");
+    const imports = source.match(/^import .*$/gm) ?? [];
+    assert.ok(imports.length > 0);
+    for (const line of imports) {
+      assert.match(line, /^import type /, line);
+    }
+    assert.doesNotMatch(source, /new PolicyPack/);
+  });
+
+  it("declares a Node.js pack", () => {
+    const manifest = parse(read("PulumiPolicy.yaml")) as { runtime?: string; name?: string };
+    assert.strictEqual(manifest.runtime, "nodejs");
+    assert.strictEqual(manifest.name, "registry-hub");
+  });
+
+  it("pins its own dependencies to the repository's versions, TypeScript 5 included", () => {
+    const pack = JSON.parse(read("package.json")) as PackageJson;
+    const root = JSON.parse(
+      fs.readFileSync(path.join(packDir, "..", "package.json"), "utf8"),
+    ) as PackageJson;
+    assert.strictEqual(pack.main, "index.ts");
+    const rootVersions = { ...root.dependencies, ...root.devDependencies };
+    const packVersions = { ...pack.dependencies, ...pack.devDependencies };
+    for (const name of [
+      "@pulumi/policy",
+      "@pulumi/pulumi",
+      "typescript",
+      "ts-node",
+      "@types/node",
+    ]) {
+      assert.match(packVersions[name] ?? "", /^\d+\.\d+\.\d+$/, `${name} is pinned`);
+      assert.strictEqual(packVersions[name], rootVersions[name], `${name} as in the root`);
+    }
+    assert.match(packVersions["typescript"], /^5\./);
+  });
+
+  it("has a package-lock.json in step with its package.json", () => {
+    const pack = JSON.parse(read("package.json")) as PackageJson;
+    const lock = JSON.parse(read("package-lock.json")) as PackageLock;
+    assert.ok(lock.lockfileVersion >= 2);
+    assert.deepStrictEqual(lock.packages[""].dependencies, pack.dependencies);
+    assert.deepStrictEqual(lock.packages[""].devDependencies, pack.devDependencies);
+    for (const [name, version] of Object.entries({
+      ...pack.dependencies,
+      ...pack.devDependencies,
+    })) {
+      assert.strictEqual(lock.packages[`node_modules/${name}`]?.version, version, name);
+    }
+  });
+});
