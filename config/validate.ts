@@ -6,7 +6,7 @@ import { z } from "zod";
 import { POLICY_SIZE_LIMIT, planAccess } from "../plan/access";
 import { accountOfArn } from "../policies/document";
 import { HubConfig, buildModel } from "./model";
-import { ACCESS_MODES, AccessMode, HubConfigInput, PROJECT, hubConfigSchema } from "./schema";
+import { ACCESS_MODES, AccessMode, PROJECT, hubConfigSchema } from "./schema";
 
 export type Validation = { ok: true; config: HubConfig } | { ok: false; problems: string[] };
 
@@ -23,12 +23,26 @@ export function configPath(path: readonly PropertyKey[]): string {
 
 export function validateConfig(raw: RawConfig): Validation {
   const parsed = hubConfigSchema.safeParse(raw);
-  if (!parsed.success) return { ok: false, problems: parsed.error.issues.map(describeIssue) };
-  const problems = crossReferenceProblems(parsed.data);
-  if (problems.length > 0) return { ok: false, problems };
+  const issues = parsed.success ? [] : parsed.error.issues;
+  // Cross-references are checked on what did parse, so one run reports every problem.
+  const problems = [...issues.map(describeIssue), ...crossReferenceProblems(withoutInvalidValues(raw, issues))];
+  if (!parsed.success || problems.length > 0) return { ok: false, problems };
   const config = buildModel(parsed.data);
   const sizeProblems = policySizeProblems(config);
   return sizeProblems.length > 0 ? { ok: false, problems: sizeProblems } : { ok: true, config };
+}
+
+/** A copy of the raw config without the values the schema rejected; the rest keeps its shape. */
+function withoutInvalidValues(raw: RawConfig, issues: z.core.$ZodIssue[]): Loose {
+  const copy = structuredClone(raw) as Loose;
+  for (const issue of issues) {
+    const keys = issue.code === "unrecognized_keys" ? issue.keys.map((k) => [...issue.path, k]) : [issue.path];
+    for (const path of keys) {
+      const parent = path.slice(0, -1).reduce<Loose | undefined>((node, key) => node?.[key as string], copy);
+      if (parent && typeof parent === "object") delete parent[path[path.length - 1] as string];
+    }
+  }
+  return copy;
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {
@@ -41,10 +55,11 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   return `${configPath(issue.path)}: ${issue.message}`;
 }
 
-function duplicates<T>(items: T[], key: (item: T) => string, path: (index: number) => string, what: string) {
-  const seen = new Map<string, number>();
+function duplicates<T>(items: T[], key: (item: T) => unknown, path: (index: number) => string, what: string) {
+  const seen = new Map<unknown, number>();
   return items.flatMap((item, i) => {
     const value = key(item);
+    if (value === undefined) return [];
     const first = seen.get(value);
     if (first === undefined) {
       seen.set(value, i);
@@ -54,51 +69,62 @@ function duplicates<T>(items: T[], key: (item: T) => string, path: (index: numbe
   });
 }
 
-function crossReferenceProblems(input: HubConfigInput): string[] {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- config that may be partly missing
+type Loose = any;
+
+const list = (value: unknown): Loose[] => (Array.isArray(value) ? value : []);
+
+function crossReferenceProblems(input: Loose): string[] {
   const problems: string[] = [];
   const problem = (path: PropertyKey[], message: string) => problems.push(`${configPath(path)}: ${message}`);
-  const registryAccount = input.registry.accountId;
-  const inRegistryAccount = (arn: string, path: PropertyKey[], role: string) => {
-    if (accountOfArn(arn) !== registryAccount) problem(path, `${role} must be a role of the registry account ${registryAccount}`);
+  const registryAccount: string | undefined = input.registry?.accountId;
+  const sameAccount = (arn: unknown, accountId: string | undefined) =>
+    typeof arn !== "string" || accountId === undefined || accountOfArn(arn) === accountId;
+  const inRegistryAccount = (arn: unknown, path: PropertyKey[], role: string) => {
+    if (!sameAccount(arn, registryAccount)) problem(path, `${role} must be a role of the registry account ${registryAccount}`);
   };
+  const pushers = list(input.pushers);
+  const repositories = list(input.repositories);
+  const accounts = list(input.accounts);
 
-  inRegistryAccount(input.registry.deployRoleArn, ["registry", "deployRoleArn"], "the deploy role");
-  input.registry.admins.forEach((arn, i) => inRegistryAccount(arn, ["registry", "admins", i], "an admin"));
-  input.pushers.forEach((p, i) => inRegistryAccount(p.principalArn, ["pushers", i, "principalArn"], "a pusher"));
-  problems.push(...duplicates(input.pushers, (p) => p.name, (i) => `pushers[${i}].name`, "pusher name"));
-  problems.push(...duplicates(input.repositories, (r) => r.name, (i) => `repositories[${i}].name`, "repository"));
-  problems.push(...duplicates(input.accounts, (a) => a.name, (i) => `accounts[${i}].name`, "account name"));
-  problems.push(...duplicates(input.accounts, (a) => a.accountId, (i) => `accounts[${i}].accountId`, "account id"));
+  inRegistryAccount(input.registry?.deployRoleArn, ["registry", "deployRoleArn"], "the deploy role");
+  list(input.registry?.admins).forEach((arn, i) => inRegistryAccount(arn, ["registry", "admins", i], "an admin"));
+  pushers.forEach((p, i) => inRegistryAccount(p?.principalArn, ["pushers", i, "principalArn"], "a pusher"));
+  problems.push(...duplicates(pushers, (p) => p?.name, (i) => `pushers[${i}].name`, "pusher name"));
+  problems.push(...duplicates(repositories, (r) => r?.name, (i) => `repositories[${i}].name`, "repository"));
+  problems.push(...duplicates(accounts, (a) => a?.name, (i) => `accounts[${i}].name`, "account name"));
+  problems.push(...duplicates(accounts, (a) => a?.accountId, (i) => `accounts[${i}].accountId`, "account id"));
 
-  const clusters = input.accounts.flatMap((account, a) => account.clusters.map((cluster, c) => ({ account, cluster, a, c })));
+  const clusters = accounts.flatMap((account, a) => list(account?.clusters).map((cluster, c) => ({ account, cluster, a, c })));
   problems.push(
-    ...duplicates(clusters, (x) => x.cluster.name, (i) => `accounts[${clusters[i].a}].clusters[${clusters[i].c}].name`, "cluster name"),
+    ...duplicates(clusters, (x) => x.cluster?.name, (i) => `accounts[${clusters[i].a}].clusters[${clusters[i].c}].name`, "cluster name"),
   );
-  input.accounts.forEach((account, a) => {
-    if (account.accountId === registryAccount) {
+  accounts.forEach((account, a) => {
+    if (registryAccount !== undefined && account?.accountId === registryAccount) {
       problem(["accounts", a, "accountId"], "is the registry account; clusters run in consumer accounts");
     }
-    if (accountOfArn(account.deployRoleArn) !== account.accountId) {
+    if (!sameAccount(account?.deployRoleArn, account?.accountId)) {
       problem(["accounts", a, "deployRoleArn"], `must be a role of account ${account.accountId}`);
     }
   });
   for (const { account, cluster, a, c } of clusters) {
-    if (cluster.nodeRoleArn && accountOfArn(cluster.nodeRoleArn) !== account.accountId) {
+    if (!sameAccount(cluster?.nodeRoleArn, account?.accountId)) {
       problem(["accounts", a, "clusters", c, "nodeRoleArn"], `must be a role of its account ${account.accountId}`);
     }
-    const region = account.region ?? input.registry.region;
-    if (cluster.eks && !cluster.eks.oidcIssuer.startsWith(`oidc.eks.${region}.`)) {
+    const region = account?.region ?? input.registry?.region;
+    const issuer = cluster?.eks?.oidcIssuer;
+    if (typeof issuer === "string" && typeof region === "string" && !issuer.startsWith(`oidc.eks.${region}.`)) {
       problem(["accounts", a, "clusters", c, "eks", "oidcIssuer"], `is not in the account's region ${region}`);
     }
   }
 
-  const pusherNames = new Set(input.pushers.map((p) => p.name));
-  const clusterNames = new Set(clusters.map((x) => x.cluster.name));
-  input.repositories.forEach((repo, r) => {
-    repo.pushers.forEach((name, i) => {
+  const pusherNames = new Set(pushers.map((p) => p?.name));
+  const clusterNames = new Set(clusters.map((x) => x.cluster?.name));
+  repositories.forEach((repo, r) => {
+    list(repo?.pushers).forEach((name, i) => {
       if (!pusherNames.has(name)) problem(["repositories", r, "pushers", i], `unknown pusher ${name} (not in ${PROJECT}:pushers)`);
     });
-    repo.clusters?.forEach((name, i) => {
+    list(repo?.clusters).forEach((name, i) => {
       if (!clusterNames.has(name)) problem(["repositories", r, "clusters", i], `unknown cluster ${name} (not in any ${PROJECT}:accounts[].clusters)`);
     });
   });

@@ -41,5 +41,6 @@ describe("index.ts: the stack's config in, resources out", () => {
     const message = (error as Error).message;
     assert.match(message, /registry-hub:registry\.accountId: not a 12-digit AWS account id/);
     assert.match(message, /registry-hub:accounts\[1\]\.clusters\[0\]\.nodeRoleArn: not an IAM role ARN/);
+    assert.match(message, /registry-hub:repositories\[0\]\.pushers\[0\]: unknown pusher nobody/);
   });
 });
