@@ -23,7 +23,8 @@ export async function simulate(request: SimulatedRequest): Promise<Decision> {
         action: request.action,
         resource: {
           resource: request.resourceArn,
-          accountId: request.resourceArn === "*" ? principalAccount : accountOfArn(request.resourceArn),
+          // "*" and S3 ARNs name no account: the resource is the principal's own account's.
+          accountId: (request.resourceArn !== "*" && accountOfArn(request.resourceArn)) || principalAccount,
         },
         // The simulator does not derive these from the principal; without them every
         // ArnNotEquals deny would also hit the roles it exempts.
