@@ -1,0 +1,422 @@
+/**
+ * Malformed configs: each case starts from the parsed Pulumi.prod.yaml, breaks one thing, and
+ * expects validateConfig to reject it with a message that starts with the exact config path.
+ */
+import * as assert from "node:assert/strict";
+import * as path from "node:path";
+import { readStackFile } from "../../config/stack-file";
+import { RawConfig, validateConfig } from "../../config/validate";
+
+const ROOT = path.resolve(__dirname, "../..");
+
+/** The raw config, typed just enough to break it: each case writes what the schema must refuse. */
+type Cluster = {
+  name: string;
+  nodeRoleArn?: string;
+  eks?: { clusterName: string; oidcIssuer: string };
+  create?: { minSize?: number; desiredSize?: number; subnetIds?: string[] };
+  cache?: { nodePort?: number; nodeport?: number };
+  typo?: boolean;
+};
+type Raw = {
+  registry: { accountId: string; deployRoleArn: string; admins?: string[]; admin?: string[] };
+  access: { mode: string; organizationId?: string };
+  pushers: { name: string; principalArn: string }[];
+  repositories: { name: string; pushers?: string[]; clusters?: string[] }[];
+  accounts: { name: string; accountId: string; deployRoleArn: string; clusters: Cluster[] }[];
+};
+
+function prodRaw(): Raw {
+  return structuredClone(readStackFile(path.join(ROOT, "Pulumi.prod.yaml")) as unknown as Raw);
+}
+
+function problemsOf(raw: Raw | RawConfig): string[] {
+  const validation = validateConfig(raw);
+  assert.equal(validation.ok, false, "the config should have been rejected");
+  return validation.ok ? [] : validation.problems;
+}
+
+/** Asserts one problem is `<path>: <message>` with message matching; returns all problems. */
+function expectProblem(raw: Raw, configPath: string, message: RegExp): string[] {
+  const problems = problemsOf(raw);
+  const prefix = `${configPath}: `;
+  const hit = problems.find((p) => p.startsWith(prefix));
+  assert.ok(hit, `no problem starts with "${prefix}"; got:\n  ${problems.join("\n  ")}`);
+  assert.match(hit.slice(prefix.length), message);
+  for (const p of problems)
+    assert.match(p, /^registry-hub:[a-zA-Z]+(\.|\[|:)/, `problem without a config path: ${p}`);
+  return problems;
+}
+
+interface Case {
+  title: string;
+  break: (raw: Raw) => void;
+  path: string;
+  message: RegExp;
+  /** Breaking this one thing yields exactly this many problems (default 1). */
+  count?: number;
+}
+
+type Adopted = Cluster & { eks: NonNullable<Cluster["eks"]>; cache: NonNullable<Cluster["cache"]> };
+type Created = Cluster & {
+  create: NonNullable<Cluster["create"]>;
+  cache: NonNullable<Cluster["cache"]>;
+};
+const adoptedBeta = (raw: Raw) => raw.accounts[1].clusters[0] as Adopted;
+const createdProd = (raw: Raw) => raw.accounts[1].clusters[1] as Created;
+
+const CASES: Case[] = [
+  {
+    title: "a registry account id with 11 digits",
+    break: (raw) => (raw.registry.accountId = "33333333333"),
+    path: "registry-hub:registry.accountId",
+    message: /not a 12-digit AWS account id/,
+  },
+  {
+    title: "a consumer account id with letters",
+    break: (raw) => (raw.accounts[0].accountId = "11111111111x"),
+    path: "registry-hub:accounts[0].accountId",
+    message: /not a 12-digit AWS account id/,
+  },
+  {
+    title: "a node role that is a user ARN",
+    break: (raw) => (adoptedBeta(raw).nodeRoleArn = "arn:aws:iam::222222222222:user/nodes.beta"),
+    path: "registry-hub:accounts[1].clusters[0].nodeRoleArn",
+    message: /not an IAM role ARN/,
+  },
+  {
+    title: "an admin given as an account id instead of a role ARN",
+    break: (raw) => (raw.registry.admins = ["333333333333"]),
+    path: "registry-hub:registry.admins[0]",
+    message: /not an IAM role ARN/,
+  },
+  {
+    title: "a node role in another account than its cluster's",
+    break: (raw) =>
+      (raw.accounts[0].clusters[0].nodeRoleArn =
+        "arn:aws:iam::222222222222:role/nodes.dev.k8s.invalid"),
+    path: "registry-hub:accounts[0].clusters[0].nodeRoleArn",
+    message: /^must be a role of its account 111111111111$/,
+  },
+  {
+    title: "the same cluster name in two accounts",
+    break: (raw) =>
+      raw.accounts[1].clusters.push({
+        name: "dev",
+        nodeRoleArn: "arn:aws:iam::222222222222:role/nodes.dev2",
+      }),
+    path: "registry-hub:accounts[1].clusters[2].name",
+    message:
+      /^cluster name dev is already used at registry-hub:accounts\[0\]\.clusters\[0\]\.name$/,
+  },
+  {
+    title: "a repository configured twice",
+    break: (raw) => raw.repositories.push({ name: "team/app" }),
+    path: "registry-hub:repositories[5].name",
+    message: /^repository team\/app is already used at registry-hub:repositories\[1\]\.name$/,
+  },
+  {
+    title: "a repository naming an unknown pusher",
+    break: (raw) => (raw.repositories[1].pushers = ["ci", "cd"]),
+    path: "registry-hub:repositories[1].pushers[1]",
+    message: /^unknown pusher cd /,
+  },
+  {
+    title: "a repository naming an unknown cluster",
+    break: (raw) => (raw.repositories[0].clusters = ["beta", "prd"]),
+    path: "registry-hub:repositories[0].clusters[1]",
+    message: /^unknown cluster prd /,
+  },
+  {
+    title: "a repository name with upper case",
+    break: (raw) => (raw.repositories[1].name = "Team/app"),
+    path: "registry-hub:repositories[1].name",
+    message: /not a valid ECR repository name/,
+  },
+  {
+    title: "a repository name with a leading slash",
+    break: (raw) => (raw.repositories[1].name = "/team/app"),
+    path: "registry-hub:repositories[1].name",
+    message: /not a valid ECR repository name/,
+  },
+  {
+    title: "a repository name of 257 characters",
+    break: (raw) => (raw.repositories[1].name = `team/${"a".repeat(252)}`),
+    path: "registry-hub:repositories[1].name",
+    message: /2-256 characters/,
+  },
+  {
+    title: "organization mode without organizationId",
+    break: (raw) => (raw.access = { mode: "organization" }),
+    path: "registry-hub:access.organizationId",
+    message: /required when mode is organization/,
+  },
+  {
+    title: "an unknown access mode",
+    break: (raw) => (raw.access = { mode: "role" }),
+    path: "registry-hub:access.mode",
+    message: /roles.*accounts.*organization/,
+  },
+  {
+    title: "a typo in a key (nodeport)",
+    break: (raw) => (adoptedBeta(raw).cache = { nodeport: 30500 }),
+    path: "registry-hub:accounts[1].clusters[0].cache",
+    message: /^unknown key nodeport$/,
+  },
+  {
+    title: "a typo in a registry key (admin instead of admins)",
+    break: (raw) => {
+      raw.registry.admin = raw.registry.admins;
+      delete raw.registry.admins;
+    },
+    path: "registry-hub:registry",
+    message: /^unknown key admin$/,
+    count: 2, // and registry.admins: required
+  },
+  {
+    title: "no registry at all",
+    break: (raw) => delete (raw as Partial<Raw>).registry,
+    path: "registry-hub:registry",
+    message: /^required$/,
+  },
+  {
+    title: "no repositories at all",
+    break: (raw) => (raw.repositories = []),
+    path: "registry-hub:repositories",
+    message: /at least one repository/,
+  },
+  {
+    title: "an empty admin list",
+    break: (raw) => (raw.registry.admins = []),
+    path: "registry-hub:registry.admins",
+    message: /at least one admin/,
+  },
+  {
+    title: "a consumer account that is the registry account",
+    break: (raw) => {
+      raw.accounts[0].accountId = "333333333333";
+      raw.accounts[0].deployRoleArn = "arn:aws:iam::333333333333:role/pulumi-deploy";
+      raw.accounts[0].clusters = [];
+    },
+    path: "registry-hub:accounts[0].accountId",
+    message: /is the registry account/,
+  },
+  {
+    title: "the registry deploy role in a consumer account",
+    break: (raw) => (raw.registry.deployRoleArn = "arn:aws:iam::111111111111:role/pulumi-deploy"),
+    path: "registry-hub:registry.deployRoleArn",
+    message: /must be a role of the registry account 333333333333/,
+  },
+  {
+    title: "an account deploy role in another account",
+    break: (raw) =>
+      (raw.accounts[1].deployRoleArn = "arn:aws:iam::111111111111:role/pulumi-deploy"),
+    path: "registry-hub:accounts[1].deployRoleArn",
+    message: /^must be a role of account 222222222222$/,
+  },
+  {
+    title: "a pusher outside the registry account",
+    break: (raw) => (raw.pushers[0].principalArn = "arn:aws:iam::111111111111:role/github-actions"),
+    path: "registry-hub:pushers[0].principalArn",
+    message: /must be a role of the registry account/,
+  },
+  {
+    title: "a cache on an adopted cluster without eks",
+    break: (raw) => delete raw.accounts[1].clusters[0].eks,
+    path: "registry-hub:accounts[1].clusters[0].eks",
+    message: /adopted cluster with a cache needs eks\.clusterName and eks\.oidcIssuer/,
+  },
+  {
+    title: "both nodeRoleArn and create",
+    break: (raw) => (createdProd(raw).nodeRoleArn = "arn:aws:iam::222222222222:role/nodes.prod"),
+    path: "registry-hub:accounts[1].clusters[1].nodeRoleArn",
+    message: /exactly one/,
+    count: 2, // it now also counts as adopted, and its cache has no eks
+  },
+  {
+    title: "neither nodeRoleArn nor create",
+    break: (raw) => delete raw.accounts[0].clusters[0].nodeRoleArn,
+    path: "registry-hub:accounts[0].clusters[0].nodeRoleArn",
+    message: /exactly one/,
+  },
+  {
+    title: "eks on a created cluster",
+    break: (raw) => (createdProd(raw).eks = adoptedBeta(raw).eks),
+    path: "registry-hub:accounts[1].clusters[1].eks",
+    message: /only for adopted clusters/,
+  },
+  {
+    title: "a NodePort above 32767",
+    break: (raw) => (adoptedBeta(raw).cache.nodePort = 40000),
+    path: "registry-hub:accounts[1].clusters[0].cache.nodePort",
+    message: /30000-32767/,
+  },
+  {
+    title: "a NodePort below 30000",
+    break: (raw) => (createdProd(raw).cache.nodePort = 8080),
+    path: "registry-hub:accounts[1].clusters[1].cache.nodePort",
+    message: /30000-32767/,
+  },
+  {
+    title: "minSize above desiredSize",
+    break: (raw) => (createdProd(raw).create.minSize = 4),
+    path: "registry-hub:accounts[1].clusters[1].create.desiredSize",
+    message: /minSize <= desiredSize <= maxSize/,
+  },
+  {
+    title: "a vpcId without subnetIds",
+    break: (raw) => delete createdProd(raw).create.subnetIds,
+    path: "registry-hub:accounts[1].clusters[1].create.subnetIds",
+    message: /together/,
+  },
+  {
+    title: "an oidcIssuer with https://",
+    break: (raw) =>
+      (adoptedBeta(raw).eks.oidcIssuer = `https://${adoptedBeta(raw).eks.oidcIssuer}`),
+    path: "registry-hub:accounts[1].clusters[0].eks.oidcIssuer",
+    message: /without https:\/\//,
+  },
+  {
+    title: "an oidcIssuer in another region than the account's",
+    break: (raw) =>
+      (adoptedBeta(raw).eks.oidcIssuer =
+        "oidc.eks.eu-west-1.amazonaws.com/id/B3A1C0FFEE0000000000000000000001"),
+    path: "registry-hub:accounts[1].clusters[0].eks.oidcIssuer",
+    message: /^is not in the account's region us-east-1$/,
+  },
+  {
+    title: "a cluster name with upper case",
+    break: (raw) => (raw.accounts[0].clusters[0].name = "Dev"),
+    path: "registry-hub:accounts[0].clusters[0].name",
+    message: /lower-case/,
+  },
+];
+
+describe("config errors: validateConfig rejects malformed configs with the config path", () => {
+  it("accepts both stack files as they are", () => {
+    for (const stack of ["prod", "sandbox"]) {
+      const validation = validateConfig(readStackFile(path.join(ROOT, `Pulumi.${stack}.yaml`)));
+      assert.ok(
+        validation.ok,
+        `Pulumi.${stack}.yaml: ${validation.ok ? "" : validation.problems.join("; ")}`,
+      );
+    }
+  });
+
+  for (const c of CASES) {
+    it(`rejects ${c.title} at ${c.path}`, () => {
+      const raw = prodRaw();
+      c.break(raw);
+      const problems = expectProblem(raw, c.path, c.message);
+      assert.equal(
+        problems.length,
+        c.count ?? 1,
+        `expected ${c.count ?? 1} problem(s), got:\n  ${problems.join("\n  ")}`,
+      );
+    });
+  }
+
+  it("reports every shape problem at once", () => {
+    const raw = prodRaw();
+    raw.registry.accountId = "3";
+    raw.repositories[1].name = "Team/App";
+    adoptedBeta(raw).cache.nodePort = 1;
+    createdProd(raw).create.minSize = 5;
+    raw.accounts[0].clusters[1].typo = true;
+    const problems = problemsOf(raw);
+    const paths = problems.map((p) => p.slice(0, p.indexOf(": ")));
+    assert.deepEqual(paths.sort(), [
+      "registry-hub:accounts[0].clusters[1]",
+      "registry-hub:accounts[1].clusters[0].cache.nodePort",
+      "registry-hub:accounts[1].clusters[1].create.desiredSize",
+      "registry-hub:registry.accountId",
+      "registry-hub:repositories[1].name",
+    ]);
+  });
+
+  it("reports every cross-reference problem at once", () => {
+    const raw = prodRaw();
+    raw.registry.deployRoleArn = "arn:aws:iam::111111111111:role/pulumi-deploy";
+    raw.repositories[1].pushers = ["nobody"];
+    raw.repositories[0].clusters = ["beta", "nowhere"];
+    raw.accounts[0].clusters[0].nodeRoleArn = "arn:aws:iam::222222222222:role/nodes.dev";
+    raw.repositories.push({ name: "tools/debug" });
+    const paths = problemsOf(raw).map((p) => p.slice(0, p.indexOf(": ")));
+    assert.deepEqual(paths.sort(), [
+      "registry-hub:accounts[0].clusters[0].nodeRoleArn",
+      "registry-hub:registry.deployRoleArn",
+      "registry-hub:repositories[0].clusters[1]",
+      "registry-hub:repositories[1].pushers[0]",
+      "registry-hub:repositories[5].name",
+    ]);
+  });
+
+  // KNOWN BUG (config/validate.ts, validateConfig): cross-reference problems are only looked for
+  // when the schema passes, so a config with one shape problem and one cross-reference problem
+  // reports only the first; the user fixes it and meets the second on the next run. The file
+  // promises "reports every problem at once". This test fails until validateConfig also checks
+  // cross-references of the parts that parsed.
+  it("KNOWN BUG: reports shape and cross-reference problems together", () => {
+    const raw = prodRaw();
+    adoptedBeta(raw).cache.nodePort = 1; // shape
+    raw.repositories[1].pushers = ["nobody"]; // cross-reference
+    const paths = problemsOf(raw).map((p) => p.slice(0, p.indexOf(": ")));
+    assert.deepEqual(paths.sort(), [
+      "registry-hub:accounts[1].clusters[0].cache.nodePort",
+      "registry-hub:repositories[1].pushers[0]",
+    ]);
+  });
+
+  describe("an oversized roles-mode repository policy", () => {
+    /** 160 adopted clusters spread over 4 accounts: their node roles do not fit one policy. */
+    function manyClusters(): Raw {
+      const raw = prodRaw();
+      raw.accounts = [0, 1, 2, 3].map((a) => {
+        const accountId = `10000000000${a}`;
+        return {
+          name: `team-${a}`,
+          accountId,
+          deployRoleArn: `arn:aws:iam::${accountId}:role/pulumi-deploy`,
+          clusters: Array.from({ length: 40 }, (_, c) => ({
+            name: `cluster-${a}-${c}`,
+            nodeRoleArn: `arn:aws:iam::${accountId}:role/eks-node-group-cluster-${a}-${c}`,
+          })),
+        };
+      });
+      raw.repositories[0].clusters = ["cluster-0-0"]; // microservice stays small
+      return raw;
+    }
+
+    it("is rejected naming each repository and the modes that fit", () => {
+      const problems = problemsOf(manyClusters());
+      // microservice (repositories[0]) names one cluster and fits; the four others do not.
+      assert.deepEqual(
+        problems.map((p) => p.slice(0, p.indexOf(": "))),
+        [1, 2, 3, 4].map((i) => `registry-hub:repositories[${i}]`),
+      );
+      for (const p of problems) {
+        assert.match(
+          p,
+          /repository policy would be \d{2},\d{3} characters in access mode roles, over ECR's 10,240 limit/,
+        );
+        assert.match(
+          p,
+          /set registry-hub:access\.mode to a mode that fits: accounts \([\d,]+\), organization \([\d,]+\) with registry-hub:access\.organizationId$/,
+        );
+      }
+    });
+
+    it("names no organizationId when one is configured", () => {
+      const raw = manyClusters();
+      raw.access = { mode: "roles", organizationId: "o-abcdefghij" };
+      for (const p of problemsOf(raw)) assert.match(p, /organization \([\d,]+\)$/);
+    });
+
+    it("fits in accounts mode", () => {
+      const raw = manyClusters();
+      raw.access = { mode: "accounts" };
+      const validation = validateConfig(raw);
+      assert.ok(validation.ok, validation.ok ? "" : validation.problems.join("\n"));
+    });
+  });
+});
