@@ -19,7 +19,8 @@ import { stringify } from "yaml";
 // Tools
 
 export const REQUIRED_TOOLS = ["docker-registry", "skopeo", "umoci"] as const;
-export const INSTALL_HINT = "DEBIAN_FRONTEND=noninteractive apt-get install -y docker-registry skopeo umoci";
+export const INSTALL_HINT =
+  "DEBIAN_FRONTEND=noninteractive apt-get install -y docker-registry skopeo umoci";
 
 function onPath(command: string): boolean {
   return (process.env.PATH ?? "")
@@ -53,14 +54,16 @@ export function requireToolsOrSkip(ctx: Mocha.Context): void {
     throw new Error(`CI=true and ${message}`);
   }
   const bar = "!".repeat(100);
-  process.stderr.write(`\n${bar}\n!! SKIPPING the cache-registry integration tests: ${message}\n${bar}\n\n`);
+  process.stderr.write(
+    `\n${bar}\n!! SKIPPING the cache-registry integration tests: ${message}\n${bar}\n\n`,
+  );
   ctx.skip();
 }
 
 // ---------------------------------------------------------------------------------------------
 // Small utilities
 
-const cleanups: Array<() => Promise<void>> = [];
+const cleanups: Array<() => Promise<void> | void> = [];
 const liveChildren = new Set<ChildProcess>();
 
 process.on("exit", () => {
@@ -87,7 +90,7 @@ export async function stopAll(): Promise<void> {
 
 export function tempDir(prefix: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-`));
-  cleanups.push(async () => fs.rmSync(dir, { recursive: true, force: true }));
+  cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
   return dir;
 }
 
@@ -118,12 +121,14 @@ export async function waitFor<T>(
   for (;;) {
     try {
       const value = await probe();
-      if (value !== undefined && value !== false) return value as T;
+      if (value !== undefined && value !== false) return value;
     } catch (err) {
       lastError = err;
     }
     if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ""}`);
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${lastError instanceof Error ? `: ${lastError.message}` : ""}`,
+      );
     }
     await sleep(intervalMs);
   }
@@ -143,7 +148,15 @@ export function pseudoRandomBytes(size: number, seed: string): Buffer {
 /** Children get loopback traffic without any proxy and without AWS_CA_BUNDLE (2.8.2 panics on it). */
 export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of ["AWS_CA_BUNDLE", "HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"]) {
+  for (const name of [
+    "AWS_CA_BUNDLE",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+  ]) {
     delete env[name];
   }
   env.NO_PROXY = env.no_proxy = "127.0.0.1,localhost";
@@ -167,13 +180,17 @@ export async function run(
 ): Promise<RunResult> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env: options.env ?? childEnv(), cwd: options.cwd, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(command, args, {
+      env: options.env ?? childEnv(),
+      cwd: options.cwd,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     liveChildren.add(child);
     let stdout = "";
     let stderr = "";
     let timedOut = false;
-    child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => {
       timedOut = true;
       child.kill("SIGKILL");
@@ -191,7 +208,12 @@ export async function run(
   });
 }
 
-export async function runOk(command: string, args: string[], timeoutMs: number, cwd?: string): Promise<RunResult> {
+export async function runOk(
+  command: string,
+  args: string[],
+  timeoutMs: number,
+  cwd?: string,
+): Promise<RunResult> {
   const result = await run(command, args, { timeoutMs, cwd });
   if (result.code !== 0) {
     throw new Error(
@@ -213,12 +235,22 @@ export async function httpRequest(
   options: { method?: string; headers?: http.OutgoingHttpHeaders; timeoutMs?: number } = {},
 ): Promise<HttpResponse> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: options.method ?? "GET", headers: options.headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (d: Buffer) => chunks.push(d));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-      res.on("error", reject);
-    });
+    const req = http.request(
+      url,
+      { method: options.method ?? "GET", headers: options.headers, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (d: Buffer) => chunks.push(d));
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks),
+          }),
+        );
+        res.on("error", reject);
+      },
+    );
     req.setTimeout(options.timeoutMs ?? 10_000, () => req.destroy(new Error(`timeout: ${url}`)));
     req.on("error", reject);
     req.end();
@@ -252,7 +284,10 @@ interface S3rverInstance {
   close(): Promise<void>;
   store: {
     existsObject(bucket: string, key: string): Promise<boolean>;
-    listObjects(bucket: string, options: { prefix?: string }): Promise<{ objects: Array<{ key: string }> }>;
+    listObjects(
+      bucket: string,
+      options: { prefix?: string },
+    ): Promise<{ objects: Array<{ key: string }> }>;
   };
 }
 type S3rverConstructor = new (options: Record<string, unknown>) => S3rverInstance;
@@ -273,7 +308,7 @@ export const S3RVER_KEY = "S3RVER";
 
 export async function startS3(bucket: string): Promise<S3Emulator> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const S3rver: S3rverConstructor = require("s3rver");
+  const S3rver = require("s3rver") as S3rverConstructor;
   const dataDir = tempDir("s3rver");
   const backendPort = await freePort();
   const s3rver = new S3rver({
@@ -288,14 +323,21 @@ export async function startS3(bucket: string): Promise<S3Emulator> {
 
   const requests: S3Request[] = [];
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-  cleanups.push(async () => agent.destroy());
+  cleanups.push(() => agent.destroy());
   const recorder = http.createServer((req, res) => {
     const record = describeS3Request(req, S3RVER_KEY);
     const bodyChunks: Buffer[] = [];
     const wantBody = req.method === "POST" && "delete" in record.query;
     if (wantBody) req.on("data", (d: Buffer) => bodyChunks.push(d));
     const upstream = http.request(
-      { host: "127.0.0.1", port: backendPort, method: req.method, path: req.url, headers: req.headers, agent },
+      {
+        host: "127.0.0.1",
+        port: backendPort,
+        method: req.method,
+        path: req.url,
+        headers: req.headers,
+        agent,
+      },
       (backendRes) => {
         record.status = backendRes.statusCode ?? 502;
         res.writeHead(record.status, backendRes.headers);
@@ -323,7 +365,8 @@ export async function startS3(bucket: string): Promise<S3Emulator> {
     accessKey: S3RVER_KEY,
     secretKey: S3RVER_KEY,
     requests,
-    keys: async (prefix) => (await s3rver.store.listObjects(bucket, { prefix })).objects.map((o) => o.key),
+    keys: async (prefix) =>
+      (await s3rver.store.listObjects(bucket, { prefix })).objects.map((o) => o.key),
     hasObject: (key) => s3rver.store.existsObject(bucket, key),
   };
 }
@@ -371,9 +414,16 @@ function describeS3Request(req: http.IncomingMessage, secretKey: string): S3Requ
     bucket,
     key,
     query,
-    copySource: copySource === undefined ? undefined : decodeURIComponent(copySource.split("?")[0]).replace(/^\/?/, "/"),
+    copySource:
+      copySource === undefined
+        ? undefined
+        : decodeURIComponent(copySource.split("?")[0]).replace(/^\/?/, "/"),
     serverSideEncryption: header("x-amz-server-side-encryption"),
-    auth: header("authorization") ? "header" : "X-Amz-Signature" in query ? "presigned" : "anonymous",
+    auth: header("authorization")
+      ? "header"
+      : "X-Amz-Signature" in query
+        ? "presigned"
+        : "anonymous",
     status: 0,
     responseBytes: 0,
   };
@@ -395,7 +445,10 @@ function queryPairs(rawQuery: string): Array<[string, string]> {
 }
 
 function rfc3986(value: string): string {
-  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return encodeURIComponent(value).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
 }
 
 function hmac(key: Buffer | string, data: string): Buffer {
@@ -430,7 +483,10 @@ export function verifySigV4(
     payloadHash = "UNSIGNED-PAYLOAD";
   } else {
     const authorization = String(headers.authorization ?? "");
-    const match = /^AWS4-HMAC-SHA256 Credential=([^,]+),\s*SignedHeaders=([^,]+),\s*Signature=([0-9a-f]+)$/.exec(authorization);
+    const match =
+      /^AWS4-HMAC-SHA256 Credential=([^,]+),\s*SignedHeaders=([^,]+),\s*Signature=([0-9a-f]+)$/.exec(
+        authorization,
+      );
     if (!match) return { valid: false };
     [, credential] = match;
     signedHeaders = match[2].split(";");
@@ -452,7 +508,14 @@ export function verifySigV4(
       return `${name}:${text.trim().replace(/\s+/g, " ")}\n`;
     })
     .join("");
-  const canonicalRequest = [method, rawPath, canonicalQuery, canonicalHeaders, signedHeaders.join(";"), payloadHash].join("\n");
+  const canonicalRequest = [
+    method,
+    rawPath,
+    canonicalQuery,
+    canonicalHeaders,
+    signedHeaders.join(";"),
+    payloadHash,
+  ].join("\n");
   const scope = [date, region, service, terminator].join("/");
   const stringToSign = ["AWS4-HMAC-SHA256", amzDate, scope, sha256Hex(canonicalRequest)].join("\n");
   const signingKey = hmac(hmac(hmac(hmac(`AWS4${secretKey}`, date), region), service), terminator);
@@ -474,12 +537,20 @@ export interface RegistryProcess {
 }
 
 /** Writes the config object as YAML and runs `docker-registry serve` on it until /v2/ answers. */
-export async function startRegistry(name: string, config: object, port: number, dir: string): Promise<RegistryProcess> {
+export async function startRegistry(
+  name: string,
+  config: object,
+  port: number,
+  dir: string,
+): Promise<RegistryProcess> {
   const configFile = path.join(dir, `${name}.yml`);
   const logFile = path.join(dir, `${name}.log`);
   fs.writeFileSync(configFile, stringify(config));
   const logFd = fs.openSync(logFile, "a");
-  const child = spawn("docker-registry", ["serve", configFile], { env: childEnv(), stdio: ["ignore", logFd, logFd] });
+  const child = spawn("docker-registry", ["serve", configFile], {
+    env: childEnv(),
+    stdio: ["ignore", logFd, logFd],
+  });
   fs.closeSync(logFd);
   liveChildren.add(child);
   let exited = false;
@@ -492,7 +563,11 @@ export async function startRegistry(name: string, config: object, port: number, 
   );
   const logTail = (lines = 20) => {
     try {
-      return fs.readFileSync(logFile, "utf8").split("\n").slice(-lines - 1).join("\n");
+      return fs
+        .readFileSync(logFile, "utf8")
+        .split("\n")
+        .slice(-lines - 1)
+        .join("\n");
     } catch {
       return "";
     }
@@ -545,25 +620,41 @@ export interface CountingProxy {
   /** Bytes the target sent towards clients since the last reset. */
   bytesFromTarget(): number;
   reset(): void;
+  /**
+   * "forward" (default); "blackhole": accept connections and never answer, like a host that
+   * drops packets after the handshake.
+   */
+  setMode(mode: "forward" | "blackhole"): void;
 }
 
 export async function startCountingProxy(targetPort: number): Promise<CountingProxy> {
   let bytes = 0;
+  let mode: "forward" | "blackhole" = "forward";
   const sockets = new Set<net.Socket>();
+  const held = new Set<net.Socket>();
   const server = net.createServer((client) => {
+    sockets.add(client);
+    client.on("error", () => client.destroy()).on("close", () => sockets.delete(client));
+    if (mode === "blackhole") {
+      held.add(client);
+      client.resume();
+      return;
+    }
     const target = net.connect(targetPort, "127.0.0.1");
-    sockets.add(client).add(target);
+    sockets.add(target);
     target.on("data", (d: Buffer) => (bytes += d.length));
     client.pipe(target);
     target.pipe(client);
-    const close = () => {
-      client.destroy();
+    target.on("error", () => {
+      // Target down: reset the client, the closest a proxy gets to "connection refused".
+      client.resetAndDestroy();
       target.destroy();
-      sockets.delete(client);
+    });
+    target.on("close", () => {
       sockets.delete(target);
-    };
-    client.on("error", close).on("close", close);
-    target.on("error", close).on("close", close);
+      client.end();
+    });
+    client.on("close", () => target.destroy());
   });
   const port = await listen(server);
   cleanups.push(async () => {
@@ -575,6 +666,13 @@ export async function startCountingProxy(targetPort: number): Promise<CountingPr
     url: `http://127.0.0.1:${port}`,
     bytesFromTarget: () => bytes,
     reset: () => (bytes = 0),
+    setMode: (m) => {
+      mode = m;
+      if (m === "forward") {
+        for (const socket of held) socket.destroy();
+        held.clear();
+      }
+    },
   };
 }
 
@@ -592,7 +690,11 @@ export async function buildImages(layout: string, work: string, specs: ImageSpec
   for (const spec of specs) {
     const bundle = path.join(work, `bundle-${spec.tag}`);
     await runOk("umoci", ["new", "--image", `${layout}:${spec.tag}`], 20_000);
-    await runOk("umoci", ["unpack", "--rootless", "--image", `${layout}:${spec.tag}`, bundle], 20_000);
+    await runOk(
+      "umoci",
+      ["unpack", "--rootless", "--image", `${layout}:${spec.tag}`, bundle],
+      20_000,
+    );
     for (const [name, content] of Object.entries(spec.files)) {
       const file = path.join(bundle, "rootfs", name);
       fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -603,18 +705,37 @@ export async function buildImages(layout: string, work: string, specs: ImageSpec
   }
 }
 
-export async function skopeoCopy(src: string, dest: string, timeoutMs = 30_000): Promise<RunResult> {
+export async function skopeoCopy(
+  src: string,
+  dest: string,
+  timeoutMs = 30_000,
+): Promise<RunResult> {
   return run(
     "skopeo",
-    ["--insecure-policy", "copy", "--quiet", "--preserve-digests", "--src-tls-verify=false", "--dest-tls-verify=false", src, dest],
+    [
+      "--insecure-policy",
+      "copy",
+      "--quiet",
+      "--preserve-digests",
+      "--src-tls-verify=false",
+      "--dest-tls-verify=false",
+      src,
+      dest,
+    ],
     { timeoutMs },
   );
 }
 
-export async function skopeoCopyOk(src: string, dest: string, timeoutMs = 30_000): Promise<RunResult> {
+export async function skopeoCopyOk(
+  src: string,
+  dest: string,
+  timeoutMs = 30_000,
+): Promise<RunResult> {
   const result = await skopeoCopy(src, dest, timeoutMs);
   if (result.code !== 0) {
-    throw new Error(`skopeo copy ${src} ${dest} failed (code ${result.code}${result.timedOut ? ", timed out" : ""}): ${result.stderr}`);
+    throw new Error(
+      `skopeo copy ${src} ${dest} failed (code ${result.code}${result.timedOut ? ", timed out" : ""}): ${result.stderr}`,
+    );
   }
   return result;
 }
@@ -646,22 +767,30 @@ export function readLayoutImage(layout: string, tag: string): LayoutImage {
   const index = JSON.parse(fs.readFileSync(path.join(layout, "index.json"), "utf8")) as {
     manifests: Array<Descriptor & { annotations?: Record<string, string> }>;
   };
-  const entry = index.manifests.find((m) => m.annotations?.["org.opencontainers.image.ref.name"] === tag);
+  const entry = index.manifests.find(
+    (m) => m.annotations?.["org.opencontainers.image.ref.name"] === tag,
+  );
   if (!entry) throw new Error(`no tag ${tag} in ${layout}`);
   const readBlob = (d: Descriptor) => {
     const data = fs.readFileSync(blobPath(layout, d.digest));
     if (data.length !== d.size || `sha256:${sha256Hex(data)}` !== d.digest) {
-      throw new Error(`blob ${d.digest} in ${layout}: ${data.length} bytes, sha256:${sha256Hex(data)}`);
+      throw new Error(
+        `blob ${d.digest} in ${layout}: ${data.length} bytes, sha256:${sha256Hex(data)}`,
+      );
     }
     return data;
   };
-  const manifest = JSON.parse(readBlob(entry).toString()) as { config: Descriptor; layers: Descriptor[] };
+  const manifest = JSON.parse(readBlob(entry).toString()) as {
+    config: Descriptor;
+    layers: Descriptor[];
+  };
   readBlob(manifest.config);
   manifest.layers.forEach(readBlob);
   return {
     manifestDigest: entry.digest,
     config: manifest.config,
     layers: manifest.layers,
-    totalBytes: entry.size + manifest.config.size + manifest.layers.reduce((sum, l) => sum + l.size, 0),
+    totalBytes:
+      entry.size + manifest.config.size + manifest.layers.reduce((sum, l) => sum + l.size, 0),
   };
 }
