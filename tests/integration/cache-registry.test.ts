@@ -12,7 +12,12 @@
  * CANNOT PROVE (v3-only or AWS-only, no package for them here): proxy.exec (the ECR credential
  * helper; removed before running, checked at config level only), Basic-auth upstreams such as
  * ECR, IRSA / web identity (static emulator keys are used instead), TLS to S3, real S3 IAM
- * enforcement (emulated by recording requests + iam-simulate), the v3 S3 driver's exact calls.
+ * enforcement (emulated by recording requests + iam-simulate), the v3 S3 driver's exact calls,
+ * TTL expiry (the program's ttl is days long and is not shortened here).
+ *
+ * Found on the way (2.8): a miss fetches each blob twice from the upstream (once for the client,
+ * once for the background store); with an upstream that accepts connections but never answers,
+ * a pull BY TAG hangs even for a cached image (no upstream response timeout), by digest it works.
  */
 import { strict as assert } from "assert";
 import * as fs from "fs";

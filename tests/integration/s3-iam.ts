@@ -60,7 +60,11 @@ export function iamCallsFor(request: S3Request, partition = "aws"): IamCall[] {
     if (!request.copySource) return [];
     const [, sourceBucket, ...key] = request.copySource.split("/");
     return [
-      call("CopySource", "s3:GetObject", `arn:${partition}:s3:::${sourceBucket}/${key.join("/")}`),
+      call(
+        "CopyObject (source)",
+        "s3:GetObject",
+        `arn:${partition}:s3:::${sourceBucket}/${key.join("/")}`,
+      ),
     ];
   };
   switch (request.method) {
