@@ -1,12 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_KEYS, PROJECT } from "./schema";
+import { PROJECT } from "./schema";
+import { namespaced } from "./stack-file";
 import { HubConfig } from "./model";
 import { validateConfig } from "./validate";
 
 /** Reads and checks the stack's config; a bad config stops the program before any resource exists. */
 export function readHubConfig(): HubConfig {
-  const stackConfig = new pulumi.Config(PROJECT);
-  const raw = Object.fromEntries(CONFIG_KEYS.map((key) => [key, stackConfig.getObject<unknown>(key)]));
+  const raw = Object.fromEntries(
+    Object.entries(namespaced(pulumi.runtime.allConfig())).map(([key, text]) => [key, parseValue(text as string)]),
+  );
   const validation = validateConfig(raw);
   if (!validation.ok) {
     throw new pulumi.RunError(
@@ -14,4 +16,13 @@ export function readHubConfig(): HubConfig {
     );
   }
   return validation.config;
+}
+
+/** Pulumi hands structured values over as JSON text, plain strings as they are. */
+function parseValue(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }

@@ -159,6 +159,3 @@ export const hubConfigSchema = z.strictObject({
 export type HubConfigInput = z.infer<typeof hubConfigSchema>;
 export type CacheSettings = z.infer<typeof cacheSchema>;
 export type CreateClusterSettings = z.infer<typeof createClusterSchema>;
-
-/** The top-level keys, each `registry-hub:<key>` in a stack file. */
-export const CONFIG_KEYS = Object.keys(hubConfigSchema.shape) as (keyof HubConfigInput)[];

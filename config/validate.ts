@@ -25,7 +25,7 @@ export function validateConfig(raw: RawConfig): Validation {
   const parsed = hubConfigSchema.safeParse(raw);
   const issues = parsed.success ? [] : parsed.error.issues;
   // Cross-references are checked on what did parse, so one run reports every problem.
-  const problems = [...issues.map(describeIssue), ...crossReferenceProblems(withoutInvalidValues(raw, issues))];
+  const problems = [...issues.flatMap(describeIssue), ...crossReferenceProblems(withoutInvalidValues(raw, issues))];
   if (!parsed.success || problems.length > 0) return { ok: false, problems };
   const config = buildModel(parsed.data);
   const sizeProblems = policySizeProblems(config);
@@ -45,14 +45,14 @@ function withoutInvalidValues(raw: RawConfig, issues: z.core.$ZodIssue[]): Loose
   return copy;
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
+function describeIssue(issue: z.core.$ZodIssue): string[] {
   if (issue.code === "unrecognized_keys") {
-    return `${configPath(issue.path)}: unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.join(", ")}`;
+    return issue.keys.map((key) => `${configPath([...issue.path, key])}: unknown key (a typo?)`);
   }
   if (issue.code === "invalid_type" && issue.message.endsWith("received undefined")) {
-    return `${configPath(issue.path)}: required`;
+    return [`${configPath(issue.path)}: required`];
   }
-  return `${configPath(issue.path)}: ${issue.message}`;
+  return [`${configPath(issue.path)}: ${issue.message}`];
 }
 
 function duplicates<T>(items: T[], key: (item: T) => unknown, path: (index: number) => string, what: string) {

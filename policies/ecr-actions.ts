@@ -16,9 +16,6 @@ export const PUSH_ONLY_ACTIONS = [
 
 export const PUSH_ACTIONS = [...PULL_ACTIONS, ...PUSH_ONLY_ACTIONS].sort();
 
-/** Reading image content, which only named principals of the registry account may do. */
-export const READ_CONTENT_ACTIONS = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"] as const;
-
 /**
  * Changes that lose images or loosen the repository. A positive list (not NotAction) so the
  * deny can never lock the admins out of reading the policy (awsdocs amazon-ecr-user-guide#13).

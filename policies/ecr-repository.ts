@@ -1,6 +1,6 @@
 /** The policy on each repository of the central registry (the registry account's half). */
 import { AccessMode } from "../config/schema";
-import { CHANGE_ACTIONS, PULL_ACTIONS, PUSH_ACTIONS, PUSH_ONLY_ACTIONS, READ_CONTENT_ACTIONS } from "./ecr-actions";
+import { CHANGE_ACTIONS, PULL_ACTIONS, PUSH_ACTIONS, PUSH_ONLY_ACTIONS } from "./ecr-actions";
 import { PolicyDocument, PolicyStatement, oneOrMany, policyDocument, sortedUnique } from "./document";
 
 export interface RepositoryAccess {
@@ -43,7 +43,7 @@ export function repositoryPolicy(access: RepositoryAccess): PolicyDocument {
       Sid: "DenyPullInRegistryAccountExceptPushersAndAdmins",
       Effect: "Deny",
       Principal: "*",
-      Action: [...READ_CONTENT_ACTIONS],
+      Action: [...PULL_ACTIONS],
       Condition: {
         StringEquals: { "aws:PrincipalAccount": access.registryAccountId },
         ArnNotEquals: { "aws:PrincipalArn": oneOrMany(pushersAndAdmins) },

@@ -12,7 +12,6 @@ import {
   PULL_ACTIONS,
   PUSH_ACTIONS,
   PUSH_ONLY_ACTIONS,
-  READ_CONTENT_ACTIONS,
 } from "../../policies/ecr-actions";
 import {
   AccessPlan,
@@ -149,7 +148,7 @@ describe("seed 001: users that push and pull one repository", () => {
     for (const user of ["push-pull-user-1", "push-pull-user-2"]) {
       await expectAll(
         { principalArn: arn(user), identityPolicies: [ecrFullAccess], ...on(firstEcr) },
-        [...READ_CONTENT_ACTIONS, ...PUSH_ONLY_ACTIONS],
+        [...PULL_ACTIONS, ...PUSH_ONLY_ACTIONS],
         "ExplicitlyDenied",
       );
     }
@@ -169,7 +168,7 @@ describe("seed 001: users that push and pull one repository", () => {
         identityPolicies: [ecsTaskExecution],
         ...on(ecrPermissions),
       },
-      [...PUSH_ONLY_ACTIONS, ...READ_CONTENT_ACTIONS],
+      [...PUSH_ONLY_ACTIONS, ...PULL_ACTIONS],
       "ExplicitlyDenied",
     );
   });
@@ -179,7 +178,7 @@ describe("seed 001: users that push and pull one repository", () => {
       await expectAll(
         { principalArn: arn("ecr-user"), identityPolicies: [administratorAccess], ...on(r) },
         [
-          ...READ_CONTENT_ACTIONS,
+          ...PULL_ACTIONS,
           ...PUSH_ONLY_ACTIONS,
           "ecr:SetRepositoryPolicy",
           "ecr:PutLifecyclePolicy",
@@ -274,7 +273,7 @@ describe("seed 002: three instance roles that all hold AmazonEC2ContainerRegistr
   it("instance 3 (ecr:*, in the registry account, not named) is explicitly denied push and pull", async () => {
     await expectAll(
       { principalArn: instance3, identityPolicies: [ecrFullAccess], ...on(fa085) },
-      [...READ_CONTENT_ACTIONS, ...PUSH_ONLY_ACTIONS],
+      [...PULL_ACTIONS, ...PUSH_ONLY_ACTIONS],
       "ExplicitlyDenied",
     );
   });

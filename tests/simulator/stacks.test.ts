@@ -26,7 +26,6 @@ import {
   PULL_ACTIONS,
   PUSH_ACTIONS,
   PUSH_ONLY_ACTIONS,
-  READ_CONTENT_ACTIONS,
 } from "../../policies/ecr-actions";
 import { repositoryPolicy } from "../../policies/ecr-repository";
 import { AccessPlan, PullerPlan, RepositoryPlan, planAccess } from "../../plan/access";
@@ -275,7 +274,7 @@ describe("simulator: both stack files in every access mode", () => {
                 const full = { ...base, identityPolicies: [ecrFullAccess] };
                 e.expectAll(
                   full,
-                  [...PUSH_ONLY_ACTIONS, ...READ_CONTENT_ACTIONS],
+                  [...PUSH_ONLY_ACTIONS, ...PULL_ACTIONS],
                   "ExplicitlyDenied",
                   "ecr:*",
                 );
@@ -304,20 +303,13 @@ describe("simulator: both stack files in every access mode", () => {
           for (const repo of plan.repositories) {
             e.expectAll(
               { ...base, ...on(repo) },
-              [...READ_CONTENT_ACTIONS, ...PUSH_ONLY_ACTIONS],
+              [...PULL_ACTIONS, ...PUSH_ONLY_ACTIONS],
               "ExplicitlyDenied",
             );
             e.expectAll(
               { ...base, ...on(repo) },
               ["ecr:SetRepositoryPolicy", "ecr:BatchDeleteImage", "ecr:DeleteRepository"],
               "ExplicitlyDenied",
-            );
-            // Documented gap, not a pull: checking whether a layer digest exists is not denied,
-            // only reading content is (READ_CONTENT_ACTIONS).
-            e.expect(
-              { ...base, ...on(repo), action: "ecr:BatchCheckLayerAvailability" },
-              "Allowed",
-              "digest check only",
             );
           }
           await e.verify();
@@ -357,7 +349,7 @@ describe("simulator: both stack files in every access mode", () => {
               ["ecr:GetRepositoryPolicy", "ecr:SetRepositoryPolicy", "ecr:PutLifecyclePolicy"],
               "Allowed",
             );
-            e.expectAll(base, [...READ_CONTENT_ACTIONS, ...PUSH_ONLY_ACTIONS], "ExplicitlyDenied");
+            e.expectAll(base, [...PULL_ACTIONS, ...PUSH_ONLY_ACTIONS], "ExplicitlyDenied");
           }
           await e.verify();
         });

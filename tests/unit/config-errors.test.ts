@@ -160,8 +160,8 @@ const CASES: Case[] = [
   {
     title: "a typo in a key (nodeport)",
     break: (raw) => (adoptedBeta(raw).cache = { nodeport: 30500 }),
-    path: "registry-hub:accounts[1].clusters[0].cache",
-    message: /^unknown key nodeport$/,
+    path: "registry-hub:accounts[1].clusters[0].cache.nodeport",
+    message: /^unknown key \(a typo\?\)$/,
   },
   {
     title: "a typo in a registry key (admin instead of admins)",
@@ -169,9 +169,17 @@ const CASES: Case[] = [
       raw.registry.admin = raw.registry.admins;
       delete raw.registry.admins;
     },
-    path: "registry-hub:registry",
-    message: /^unknown key admin$/,
+    path: "registry-hub:registry.admin",
+    message: /^unknown key \(a typo\?\)$/,
     count: 2, // and registry.admins: required
+  },
+  {
+    title: "a typo in a top-level key (registry-hub:pusher)",
+    break: (raw) => {
+      (raw as RawConfig).pusher = raw.pushers;
+    },
+    path: "registry-hub:pusher",
+    message: /^unknown key \(a typo\?\)$/,
   },
   {
     title: "no registry at all",
@@ -326,7 +334,7 @@ describe("config errors: validateConfig rejects malformed configs with the confi
     const problems = problemsOf(raw);
     const paths = problems.map((p) => p.slice(0, p.indexOf(": ")));
     assert.deepEqual(paths.sort(), [
-      "registry-hub:accounts[0].clusters[1]",
+      "registry-hub:accounts[0].clusters[1].typo",
       "registry-hub:accounts[1].clusters[0].cache.nodePort",
       "registry-hub:accounts[1].clusters[1].create.desiredSize",
       "registry-hub:registry.accountId",
