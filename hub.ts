@@ -12,9 +12,16 @@ import { planAccess } from "./plan/access";
 export function deployHub(config: HubConfig) {
   const plan = planAccess(config);
   const registryProvider = accountProvider("registry", config.registry);
-  const registry = new CentralRegistry("central", { repositories: plan.repositories }, { provider: registryProvider });
+  const registry = new CentralRegistry(
+    "central",
+    { repositories: plan.repositories },
+    { provider: registryProvider },
+  );
 
-  const caches: Record<string, { endpoint: string; bucket: pulumi.Output<string>; roleArn: pulumi.Output<string> }> = {};
+  const caches: Record<
+    string,
+    { endpoint: string; bucket: pulumi.Output<string>; roleArn: pulumi.Output<string> }
+  > = {};
   for (const account of config.accounts) {
     const provider = accountProvider(`account-${account.name}`, account);
     const createdClusters: EksCluster[] = [];
@@ -22,7 +29,11 @@ export function deployHub(config: HubConfig) {
       const created = cluster.create
         ? new EksCluster(
             cluster.name,
-            { cluster: { ...cluster, create: cluster.create }, registryHost: config.registry.host, deployRoleArn: account.deployRoleArn },
+            {
+              cluster: { ...cluster, create: cluster.create },
+              registryHost: config.registry.host,
+              deployRoleArn: account.deployRoleArn,
+            },
             { provider },
           )
         : undefined;
@@ -30,7 +41,9 @@ export function deployHub(config: HubConfig) {
       const { cache } = cluster;
       if (!cache) continue;
       const adopted = cluster.eks;
-      const kubeconfig = created?.kubeconfig ?? adoptedKubeconfig(adopted!.clusterName, cluster.region, account.deployRoleArn, provider);
+      const kubeconfig =
+        created?.kubeconfig ??
+        adoptedKubeconfig(adopted!.clusterName, cluster.region, account.deployRoleArn, provider);
       const kubernetes = new k8s.Provider(`${cluster.name}-k8s`, { kubeconfig });
       const cacheRole = plan.pullers.find((p) => p.kind === "cache" && p.cluster === cluster)!;
       const registryCache = new RegistryCache(
@@ -44,16 +57,28 @@ export function deployHub(config: HubConfig) {
         },
         { aws: provider, kubernetes },
       );
-      caches[cluster.name] = { endpoint: registryCache.endpoint, bucket: registryCache.bucketName, roleArn: registryCache.roleArn };
+      caches[cluster.name] = {
+        endpoint: registryCache.endpoint,
+        bucket: registryCache.bucketName,
+        roleArn: registryCache.roleArn,
+      };
     }
-    const nodeRoles = plan.pullers.filter((p) => p.kind === "nodes" && p.cluster.accountName === account.name);
-    new ConsumerAccess(`account-${account.name}`, { nodeRoles }, { provider, dependsOn: createdClusters });
+    const nodeRoles = plan.pullers.filter(
+      (p) => p.kind === "nodes" && p.cluster.accountName === account.name,
+    );
+    new ConsumerAccess(
+      `account-${account.name}`,
+      { nodeRoles },
+      { provider, dependsOn: createdClusters },
+    );
   }
 
   return {
     registryId: registry.registryId,
     repositoryUrls: registry.repositoryUrls,
-    repositoryPolicyChars: Object.fromEntries(plan.repositories.map((r) => [r.repository.name, r.policyText.length])),
+    repositoryPolicyChars: Object.fromEntries(
+      plan.repositories.map((r) => [r.repository.name, r.policyText.length]),
+    ),
     caches,
   };
 }

@@ -256,7 +256,8 @@ export function formatTable(rows: Row[]): string {
 
 /** What was measured: the commit, and program files that differed from it at the time. */
 function program() {
-  const git = (args: string[]) => execFileSync("git", args, { cwd: ROOT, encoding: "utf8" }).trim();
+  // trimEnd only: porcelain lines start with a status column that may be a space.
+  const git = (args: string[]) => execFileSync("git", args, { cwd: ROOT, encoding: "utf8" }).trimEnd();
   try {
     const dirty = git([
       "status",

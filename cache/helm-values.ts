@@ -28,7 +28,13 @@ export function cacheHelmValues(input: CacheValuesInput) {
     replicaCount: cache.replicas,
     // The chart turns these into REGISTRY_STORAGE_S3_* variables; they repeat configData's values.
     storage: "s3",
-    s3: { region: s3.region, bucket: s3.bucket, rootdirectory: ROOT_DIRECTORY, encrypt: s3.encrypt, secure: s3.secure },
+    s3: {
+      region: s3.region,
+      bucket: s3.bucket,
+      rootdirectory: ROOT_DIRECTORY,
+      encrypt: s3.encrypt,
+      secure: s3.secure,
+    },
     // IRSA, not keys: an empty s3 secret keeps the chart from rendering key variables (twuni#71).
     secrets: { s3: {}, haSharedSecret: input.haSharedSecret },
     configData: registryConfig,
@@ -53,7 +59,11 @@ export function cacheHelmValues(input: CacheValuesInput) {
           { name: "ECR_REGION", value: input.registryRegion },
           { name: "HOME", value: "/tmp" },
         ],
-        startupProbe: { exec: { command: ["test", "-s", TOKEN_FILE] }, periodSeconds: 2, failureThreshold: 90 },
+        startupProbe: {
+          exec: { command: ["test", "-s", TOKEN_FILE] },
+          periodSeconds: 2,
+          failureThreshold: 90,
+        },
         resources: { requests: { cpu: "10m", memory: "64Mi" }, limits: { memory: "256Mi" } },
         securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
         volumeMounts: [

@@ -18,7 +18,11 @@ export class ConsumerAccess extends pulumi.ComponentResource {
     for (const nodeRole of args.nodeRoles) {
       new aws.iam.RolePolicy(
         `${name}-${nodeRole.cluster.name}`,
-        { role: nodeRole.cluster.nodeRoleName, name: PULL_POLICY_NAME, policy: nodeRole.policyText },
+        {
+          role: nodeRole.cluster.nodeRoleName,
+          name: PULL_POLICY_NAME,
+          policy: nodeRole.policyText,
+        },
         { parent: this },
       );
     }

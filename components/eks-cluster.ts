@@ -35,7 +35,13 @@ export class EksCluster extends pulumi.ComponentResource {
         name: cluster.nodeRoleName,
         assumeRolePolicy: JSON.stringify({
           Version: "2012-10-17",
-          Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
+          Statement: [
+            {
+              Effect: "Allow",
+              Principal: { Service: "ec2.amazonaws.com" },
+              Action: "sts:AssumeRole",
+            },
+          ],
         }),
       },
       { parent: this },
@@ -63,7 +69,9 @@ export class EksCluster extends pulumi.ComponentResource {
         instanceRole: nodeRole,
         createOidcProvider: true,
         providerCredentialOpts: { roleArn: args.deployRoleArn },
-        nodeUserData: cluster.cache ? mirrorUserData(args.registryHost, cluster.cache.nodePort) : undefined,
+        nodeUserData: cluster.cache
+          ? mirrorUserData(args.registryHost, cluster.cache.nodePort)
+          : undefined,
       },
       // A remote component: its aws children see only providers handed to it by package.
       { parent: this, dependsOn: attachments, providers: { aws: opts.provider! } },
@@ -86,7 +94,13 @@ export function adoptedKubeconfig(
     apiVersion: "v1",
     kind: "Config",
     clusters: [
-      { name: clusterName, cluster: { server: found.endpoint, "certificate-authority-data": found.certificateAuthorities[0].data } },
+      {
+        name: clusterName,
+        cluster: {
+          server: found.endpoint,
+          "certificate-authority-data": found.certificateAuthorities[0].data,
+        },
+      },
     ],
     contexts: [{ name: clusterName, context: { cluster: clusterName, user: clusterName } }],
     "current-context": clusterName,
@@ -97,7 +111,16 @@ export function adoptedKubeconfig(
           exec: {
             apiVersion: "client.authentication.k8s.io/v1beta1",
             command: "aws",
-            args: ["eks", "get-token", "--cluster-name", clusterName, "--region", region, "--role-arn", deployRoleArn],
+            args: [
+              "eks",
+              "get-token",
+              "--cluster-name",
+              clusterName,
+              "--region",
+              region,
+              "--role-arn",
+              deployRoleArn,
+            ],
           },
         },
       },

@@ -29,8 +29,18 @@ export class RegistryCache extends pulumi.ComponentResource {
   readonly roleArn: pulumi.Output<string>;
   readonly endpoint: string;
 
-  constructor(name: string, args: RegistryCacheArgs, providers: RegistryCacheProviders, opts?: pulumi.ComponentResourceOptions) {
-    super("registry-hub:cache:RegistryCache", name, {}, { ...opts, providers: [providers.aws, providers.kubernetes] });
+  constructor(
+    name: string,
+    args: RegistryCacheArgs,
+    providers: RegistryCacheProviders,
+    opts?: pulumi.ComponentResourceOptions,
+  ) {
+    super(
+      "registry-hub:cache:RegistryCache",
+      name,
+      {},
+      { ...opts, providers: [providers.aws, providers.kubernetes] },
+    );
     const { cluster } = args;
     const { cache } = cluster;
     const inAccount = { parent: this, provider: providers.aws };
@@ -43,21 +53,48 @@ export class RegistryCache extends pulumi.ComponentResource {
     );
     new aws.s3.BucketPublicAccessBlock(
       `${name}-bucket`,
-      { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+      {
+        bucket: bucket.id,
+        blockPublicAcls: true,
+        blockPublicPolicy: true,
+        ignorePublicAcls: true,
+        restrictPublicBuckets: true,
+      },
       inAccount,
     );
-    new aws.s3.BucketOwnershipControls(`${name}-bucket`, { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, inAccount);
+    new aws.s3.BucketOwnershipControls(
+      `${name}-bucket`,
+      { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
+      inAccount,
+    );
     new aws.s3.BucketServerSideEncryptionConfiguration(
       `${name}-bucket`,
-      { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] },
+      {
+        bucket: bucket.id,
+        rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
+      },
       inAccount,
     );
-    new aws.s3.BucketPolicy(`${name}-bucket`, { bucket: bucket.id, policy: renderPolicy(tlsOnlyBucketPolicy(cluster.partition, cache.bucketName)) }, inAccount);
+    new aws.s3.BucketPolicy(
+      `${name}-bucket`,
+      {
+        bucket: bucket.id,
+        policy: renderPolicy(tlsOnlyBucketPolicy(cluster.partition, cache.bucketName)),
+      },
+      inAccount,
+    );
     new aws.s3.BucketLifecycleConfiguration(
       `${name}-bucket`,
       {
         bucket: bucket.id,
-        rules: [{ id: "abort-incomplete-uploads", status: "Enabled", filter: {}, abortIncompleteMultipartUpload: { daysAfterInitiation: 7 } }],
+        rules: [
+          {
+            id: "abort-incomplete-uploads",
+            status: "Enabled",
+            filter: {},
+            abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+          },
+        ],
       },
       inAccount,
     );
@@ -87,16 +124,27 @@ export class RegistryCache extends pulumi.ComponentResource {
     );
 
     const inCluster = { parent: this, provider: providers.kubernetes };
-    const namespace = new k8s.core.v1.Namespace(`${name}-ns`, { metadata: { name: cache.namespace } }, inCluster);
+    const namespace = new k8s.core.v1.Namespace(
+      `${name}-ns`,
+      { metadata: { name: cache.namespace } },
+      inCluster,
+    );
     const scripts = new k8s.core.v1.ConfigMap(
       `${name}-scripts`,
       {
         metadata: { name: SCRIPTS_CONFIGMAP, namespace: namespace.metadata.name },
-        data: { "ecr-credential-helper": CREDENTIAL_HELPER_SCRIPT, "ecr-token-refresher": REFRESHER_SCRIPT },
+        data: {
+          "ecr-credential-helper": CREDENTIAL_HELPER_SCRIPT,
+          "ecr-token-refresher": REFRESHER_SCRIPT,
+        },
       },
       inCluster,
     );
-    const haSharedSecret = new random.RandomPassword(`${name}-ha-shared-secret`, { length: 32, special: false }, { parent: this });
+    const haSharedSecret = new random.RandomPassword(
+      `${name}-ha-shared-secret`,
+      { length: 32, special: false },
+      { parent: this },
+    );
     const release = new k8s.helm.v3.Release(
       `${name}-release`,
       {
@@ -123,6 +171,11 @@ export class RegistryCache extends pulumi.ComponentResource {
     this.bucketName = bucket.bucket;
     this.roleArn = role.arn;
     this.endpoint = `http://127.0.0.1:${cache.nodePort} on every node (Service ${RELEASE_NAME}-docker-registry:${REGISTRY_PORT})`;
-    this.registerOutputs({ bucketName: this.bucketName, roleArn: this.roleArn, endpoint: this.endpoint, release: release.status });
+    this.registerOutputs({
+      bucketName: this.bucketName,
+      roleArn: this.roleArn,
+      endpoint: this.endpoint,
+      release: release.status,
+    });
   }
 }

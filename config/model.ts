@@ -111,7 +111,8 @@ export function buildModel(input: HubConfigInput): HubConfig {
         deployRoleArn: account.deployRoleArn,
         clusters: account.clusters.map((cluster, c): ClusterModel => {
           const nodeRoleArn =
-            cluster.nodeRoleArn ?? roleArn(accountPartition, account.accountId, createdNodeRoleName(cluster.name));
+            cluster.nodeRoleArn ??
+            roleArn(accountPartition, account.accountId, createdNodeRoleName(cluster.name));
           const cacheRole = cacheRoleName(cluster.name);
           return {
             name: cluster.name,

@@ -7,7 +7,10 @@ import { validateConfig } from "./validate";
 /** Reads and checks the stack's config; a bad config stops the program before any resource exists. */
 export function readHubConfig(): HubConfig {
   const raw = Object.fromEntries(
-    Object.entries(namespaced(pulumi.runtime.allConfig())).map(([key, text]) => [key, parseValue(text as string)]),
+    Object.entries(namespaced(pulumi.runtime.allConfig())).map(([key, text]) => [
+      key,
+      parseValue(text as string),
+    ]),
   );
   const validation = validateConfig(raw);
   if (!validation.ok) {

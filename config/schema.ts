@@ -13,7 +13,9 @@ const accountId = z.string().regex(/^\d{12}$/, "not a 12-digit AWS account id");
 const roleArn = z
   .string()
   .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, "not an IAM role ARN");
-const region = z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "not an AWS region (like us-east-1)");
+const region = z
+  .string()
+  .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "not an AWS region (like us-east-1)");
 /** Cluster, account and pusher names end up in resource and bucket names (63 characters at most). */
 const simpleName = z
   .string()
@@ -66,7 +68,11 @@ export const createClusterSchema = z
   })
   .superRefine((c, ctx) => {
     if (!(c.minSize <= c.desiredSize && c.desiredSize <= c.maxSize)) {
-      ctx.addIssue({ code: "custom", path: ["desiredSize"], message: "needs minSize <= desiredSize <= maxSize" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["desiredSize"],
+        message: "needs minSize <= desiredSize <= maxSize",
+      });
     }
     if ((c.vpcId === undefined) !== (c.subnetIds === undefined)) {
       ctx.addIssue({
@@ -84,7 +90,9 @@ export const clusterSchema = z
     nodeRoleArn: roleArn.optional(),
     eks: z
       .strictObject({
-        clusterName: z.string().regex(/^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/, "not an EKS cluster name"),
+        clusterName: z
+          .string()
+          .regex(/^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/, "not an EKS cluster name"),
         oidcIssuer,
       })
       .optional(),
@@ -97,11 +105,16 @@ export const clusterSchema = z
       ctx.addIssue({
         code: "custom",
         path: ["nodeRoleArn"],
-        message: "give nodeRoleArn (adopt an existing cluster) or create (a new cluster), exactly one",
+        message:
+          "give nodeRoleArn (adopt an existing cluster) or create (a new cluster), exactly one",
       });
     }
     if (c.create && c.eks) {
-      ctx.addIssue({ code: "custom", path: ["eks"], message: "only for adopted clusters; a created cluster has its own" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["eks"],
+        message: "only for adopted clusters; a created cluster has its own",
+      });
     }
     if (c.nodeRoleArn && c.cache && !c.eks) {
       ctx.addIssue({
@@ -129,7 +142,11 @@ export const hubConfigSchema = z.strictObject({
     })
     .superRefine((a, ctx) => {
       if (a.mode === "organization" && !a.organizationId) {
-        ctx.addIssue({ code: "custom", path: ["organizationId"], message: "required when mode is organization" });
+        ctx.addIssue({
+          code: "custom",
+          path: ["organizationId"],
+          message: "required when mode is organization",
+        });
       }
     }),
   pushers: z.array(z.strictObject({ name: simpleName, principalArn: roleArn })).default([]),

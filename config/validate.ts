@@ -6,7 +6,7 @@ import { z } from "zod";
 import { POLICY_SIZE_LIMIT, planAccess } from "../plan/access";
 import { accountOfArn } from "../policies/document";
 import { HubConfig, buildModel } from "./model";
-import { ACCESS_MODES, AccessMode, PROJECT, hubConfigSchema } from "./schema";
+import { ACCESS_MODES, AccessMode, HubConfigInput, PROJECT, hubConfigSchema } from "./schema";
 
 export type Validation = { ok: true; config: HubConfig } | { ok: false; problems: string[] };
 
@@ -25,7 +25,10 @@ export function validateConfig(raw: RawConfig): Validation {
   const parsed = hubConfigSchema.safeParse(raw);
   const issues = parsed.success ? [] : parsed.error.issues;
   // Cross-references are checked on what did parse, so one run reports every problem.
-  const problems = [...issues.flatMap(describeIssue), ...crossReferenceProblems(withoutInvalidValues(raw, issues))];
+  const problems = [
+    ...issues.flatMap(describeIssue),
+    ...crossReferenceProblems(withoutInvalidValues(raw, issues)),
+  ];
   if (!parsed.success || problems.length > 0) return { ok: false, problems };
   const config = buildModel(parsed.data);
   const sizeProblems = policySizeProblems(config);
@@ -33,15 +36,23 @@ export function validateConfig(raw: RawConfig): Validation {
 }
 
 /** A copy of the raw config without the values the schema rejected; the rest keeps its shape. */
-function withoutInvalidValues(raw: RawConfig, issues: z.core.$ZodIssue[]): Loose {
-  const copy = structuredClone(raw) as Loose;
+function withoutInvalidValues(raw: RawConfig, issues: z.core.$ZodIssue[]): PartialConfig {
+  type Node = Record<PropertyKey, unknown>;
+  const copy = structuredClone(raw);
   for (const issue of issues) {
-    const keys = issue.code === "unrecognized_keys" ? issue.keys.map((k) => [...issue.path, k]) : [issue.path];
-    for (const path of keys) {
-      const parent = path.slice(0, -1).reduce<Loose | undefined>((node, key) => node?.[key as string], copy);
-      if (parent && typeof parent === "object") delete parent[path[path.length - 1] as string];
+    const paths =
+      issue.code === "unrecognized_keys" ? issue.keys.map((k) => [...issue.path, k]) : [issue.path];
+    for (const path of paths) {
+      const parent = path
+        .slice(0, -1)
+        .reduce<unknown>(
+          (node, key) => (node && typeof node === "object" ? (node as Node)[key] : undefined),
+          copy,
+        );
+      if (parent && typeof parent === "object") delete (parent as Node)[path[path.length - 1]];
     }
   }
+  // Values of the wrong type were deleted above, so what is left matches the schema's types.
   return copy;
 }
 
@@ -55,8 +66,13 @@ function describeIssue(issue: z.core.$ZodIssue): string[] {
   return [`${configPath(issue.path)}: ${issue.message}`];
 }
 
-function duplicates<T>(items: T[], key: (item: T) => unknown, path: (index: number) => string, what: string) {
-  const seen = new Map<unknown, number>();
+function duplicates<T>(
+  items: T[],
+  key: (item: T) => string | undefined,
+  path: (index: number) => string,
+  what: string,
+) {
+  const seen = new Map<string, number>();
   return items.flatMap((item, i) => {
     const value = key(item);
     if (value === undefined) return [];
@@ -65,67 +81,138 @@ function duplicates<T>(items: T[], key: (item: T) => unknown, path: (index: numb
       seen.set(value, i);
       return [];
     }
-    return [`${configPath([path(i)])}: ${what} ${value} is already used at ${configPath([path(first)])}`];
+    return [
+      `${configPath([path(i)])}: ${what} ${value} is already used at ${configPath([path(first)])}`,
+    ];
   });
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- config that may be partly missing
-type Loose = any;
+/** Config after withoutInvalidValues: every value left has its schema type, any may be missing. */
+type DeepPartial<T> = T extends (infer U)[]
+  ? (DeepPartial<U> | undefined)[]
+  : T extends object
+    ? { [K in keyof T]?: DeepPartial<T[K]> }
+    : T;
+type PartialConfig = DeepPartial<HubConfigInput>;
 
-const list = (value: unknown): Loose[] => (Array.isArray(value) ? value : []);
-
-function crossReferenceProblems(input: Loose): string[] {
+function crossReferenceProblems(input: PartialConfig): string[] {
   const problems: string[] = [];
-  const problem = (path: PropertyKey[], message: string) => problems.push(`${configPath(path)}: ${message}`);
+  const problem = (path: PropertyKey[], message: string) =>
+    problems.push(`${configPath(path)}: ${message}`);
   const registryAccount: string | undefined = input.registry?.accountId;
   const sameAccount = (arn: unknown, accountId: string | undefined) =>
     typeof arn !== "string" || accountId === undefined || accountOfArn(arn) === accountId;
   const inRegistryAccount = (arn: unknown, path: PropertyKey[], role: string) => {
-    if (!sameAccount(arn, registryAccount)) problem(path, `${role} must be a role of the registry account ${registryAccount}`);
+    if (!sameAccount(arn, registryAccount))
+      problem(path, `${role} must be a role of the registry account ${registryAccount}`);
   };
-  const pushers = list(input.pushers);
-  const repositories = list(input.repositories);
-  const accounts = list(input.accounts);
+  const pushers = input.pushers ?? [];
+  const repositories = input.repositories ?? [];
+  const accounts = input.accounts ?? [];
 
-  inRegistryAccount(input.registry?.deployRoleArn, ["registry", "deployRoleArn"], "the deploy role");
-  list(input.registry?.admins).forEach((arn, i) => inRegistryAccount(arn, ["registry", "admins", i], "an admin"));
-  pushers.forEach((p, i) => inRegistryAccount(p?.principalArn, ["pushers", i, "principalArn"], "a pusher"));
-  problems.push(...duplicates(pushers, (p) => p?.name, (i) => `pushers[${i}].name`, "pusher name"));
-  problems.push(...duplicates(repositories, (r) => r?.name, (i) => `repositories[${i}].name`, "repository"));
-  problems.push(...duplicates(accounts, (a) => a?.name, (i) => `accounts[${i}].name`, "account name"));
-  problems.push(...duplicates(accounts, (a) => a?.accountId, (i) => `accounts[${i}].accountId`, "account id"));
-
-  const clusters = accounts.flatMap((account, a) => list(account?.clusters).map((cluster, c) => ({ account, cluster, a, c })));
+  inRegistryAccount(
+    input.registry?.deployRoleArn,
+    ["registry", "deployRoleArn"],
+    "the deploy role",
+  );
+  (input.registry?.admins ?? []).forEach((arn, i) =>
+    inRegistryAccount(arn, ["registry", "admins", i], "an admin"),
+  );
+  pushers.forEach((p, i) =>
+    inRegistryAccount(p?.principalArn, ["pushers", i, "principalArn"], "a pusher"),
+  );
   problems.push(
-    ...duplicates(clusters, (x) => x.cluster?.name, (i) => `accounts[${clusters[i].a}].clusters[${clusters[i].c}].name`, "cluster name"),
+    ...duplicates(
+      pushers,
+      (p) => p?.name,
+      (i) => `pushers[${i}].name`,
+      "pusher name",
+    ),
+  );
+  problems.push(
+    ...duplicates(
+      repositories,
+      (r) => r?.name,
+      (i) => `repositories[${i}].name`,
+      "repository",
+    ),
+  );
+  problems.push(
+    ...duplicates(
+      accounts,
+      (a) => a?.name,
+      (i) => `accounts[${i}].name`,
+      "account name",
+    ),
+  );
+  problems.push(
+    ...duplicates(
+      accounts,
+      (a) => a?.accountId,
+      (i) => `accounts[${i}].accountId`,
+      "account id",
+    ),
+  );
+
+  const clusters = accounts.flatMap((account, a) =>
+    (account?.clusters ?? []).map((cluster, c) => ({ account, cluster, a, c })),
+  );
+  problems.push(
+    ...duplicates(
+      clusters,
+      (x) => x.cluster?.name,
+      (i) => `accounts[${clusters[i].a}].clusters[${clusters[i].c}].name`,
+      "cluster name",
+    ),
   );
   accounts.forEach((account, a) => {
     if (registryAccount !== undefined && account?.accountId === registryAccount) {
-      problem(["accounts", a, "accountId"], "is the registry account; clusters run in consumer accounts");
+      problem(
+        ["accounts", a, "accountId"],
+        "is the registry account; clusters run in consumer accounts",
+      );
     }
     if (!sameAccount(account?.deployRoleArn, account?.accountId)) {
-      problem(["accounts", a, "deployRoleArn"], `must be a role of account ${account.accountId}`);
+      problem(["accounts", a, "deployRoleArn"], `must be a role of account ${account?.accountId}`);
     }
   });
   for (const { account, cluster, a, c } of clusters) {
     if (!sameAccount(cluster?.nodeRoleArn, account?.accountId)) {
-      problem(["accounts", a, "clusters", c, "nodeRoleArn"], `must be a role of its account ${account.accountId}`);
+      problem(
+        ["accounts", a, "clusters", c, "nodeRoleArn"],
+        `must be a role of its account ${account?.accountId}`,
+      );
     }
     const region = account?.region ?? input.registry?.region;
     const issuer = cluster?.eks?.oidcIssuer;
-    if (typeof issuer === "string" && typeof region === "string" && !issuer.startsWith(`oidc.eks.${region}.`)) {
-      problem(["accounts", a, "clusters", c, "eks", "oidcIssuer"], `is not in the account's region ${region}`);
+    if (
+      typeof issuer === "string" &&
+      typeof region === "string" &&
+      !issuer.startsWith(`oidc.eks.${region}.`)
+    ) {
+      problem(
+        ["accounts", a, "clusters", c, "eks", "oidcIssuer"],
+        `is not in the account's region ${region}`,
+      );
     }
   }
 
   const pusherNames = new Set(pushers.map((p) => p?.name));
   const clusterNames = new Set(clusters.map((x) => x.cluster?.name));
   repositories.forEach((repo, r) => {
-    list(repo?.pushers).forEach((name, i) => {
-      if (!pusherNames.has(name)) problem(["repositories", r, "pushers", i], `unknown pusher ${name} (not in ${PROJECT}:pushers)`);
+    (repo?.pushers ?? []).forEach((name, i) => {
+      if (!pusherNames.has(name))
+        problem(
+          ["repositories", r, "pushers", i],
+          `unknown pusher ${name} (not in ${PROJECT}:pushers)`,
+        );
     });
-    list(repo?.clusters).forEach((name, i) => {
-      if (!clusterNames.has(name)) problem(["repositories", r, "clusters", i], `unknown cluster ${name} (not in any ${PROJECT}:accounts[].clusters)`);
+    (repo?.clusters ?? []).forEach((name, i) => {
+      if (!clusterNames.has(name))
+        problem(
+          ["repositories", r, "clusters", i],
+          `unknown cluster ${name} (not in any ${PROJECT}:accounts[].clusters)`,
+        );
     });
   });
   return problems;
@@ -136,11 +223,18 @@ function policySizeProblems(config: HubConfig): string[] {
   const problems: string[] = [];
   const oversized = plan.repositories.filter((r) => r.policyText.length > POLICY_SIZE_LIMIT);
   if (oversized.length > 0) {
-    const otherModes = ACCESS_MODES.filter((m) => m !== config.access.mode).map((mode) => ({ mode, plan: planAccess(config, mode) }));
+    const otherModes = ACCESS_MODES.filter((m) => m !== config.access.mode).map((mode) => ({
+      mode,
+      plan: planAccess(config, mode),
+    }));
     for (const repo of oversized) {
       const fits = otherModes.flatMap(({ mode, plan }) => {
-        const size = plan.repositories.find((r) => r.repository.name === repo.repository.name)?.policyText.length ?? 0;
-        return size <= POLICY_SIZE_LIMIT ? [`${mode} (${format(size)})${modeNote(config, mode)}`] : [];
+        const size =
+          plan.repositories.find((r) => r.repository.name === repo.repository.name)?.policyText
+            .length ?? 0;
+        return size <= POLICY_SIZE_LIMIT
+          ? [`${mode} (${format(size)})${modeNote(config, mode)}`]
+          : [];
       });
       problems.push(
         `${configPath([repo.repository.configPath])}: repository policy would be ${format(repo.policyText.length)} characters ` +
@@ -164,7 +258,9 @@ function policySizeProblems(config: HubConfig): string[] {
 }
 
 function modeNote(config: HubConfig, mode: AccessMode): string {
-  return mode === "organization" && !config.access.organizationId ? ` with ${PROJECT}:access.organizationId` : "";
+  return mode === "organization" && !config.access.organizationId
+    ? ` with ${PROJECT}:access.organizationId`
+    : "";
 }
 
 function format(n: number): string {

@@ -52,7 +52,9 @@ function mayPull(repository: RepositoryModel, cluster: ClusterModel): boolean {
 export function planAccess(config: HubConfig, mode: AccessMode = config.access.mode): AccessPlan {
   const pullers = allClusters(config).flatMap(pullersOf);
   const repositories = config.repositories.map((repository): RepositoryPlan => {
-    const pullerArns = pullers.filter((p) => mayPull(repository, p.cluster)).map((p) => p.principalArn);
+    const pullerArns = pullers
+      .filter((p) => mayPull(repository, p.cluster))
+      .map((p) => p.principalArn);
     const policy = repositoryPolicy({
       mode,
       organizationId: config.access.organizationId,
@@ -81,10 +83,15 @@ export function planAccess(config: HubConfig, mode: AccessMode = config.access.m
         partition: config.registry.partition,
         registryRegion: config.registry.region,
         registryAccountId: config.registry.accountId,
-        excludedRepositoryArns: config.repositories.filter((r) => !mayPull(r, puller.cluster)).map((r) => r.arn),
+        excludedRepositoryArns: config.repositories
+          .filter((r) => !mayPull(r, puller.cluster))
+          .map((r) => r.arn),
       };
       const { cache } = puller.cluster;
-      const policy = puller.kind === "cache" && cache ? cacheRolePolicy(cache.bucketName, pull) : consumerPullPolicy(pull);
+      const policy =
+        puller.kind === "cache" && cache
+          ? cacheRolePolicy(cache.bucketName, pull)
+          : consumerPullPolicy(pull);
       return { ...puller, policy, policyText: renderPolicy(policy) };
     }),
   };

@@ -7,7 +7,11 @@ import { PolicyDocument, PolicyStatement, policyDocument } from "./document";
  * actions act on the bucket ARN and object actions on object ARNs; seed 000's registry
  * answered HTTP 500 because it granted everything on `bucket/*` only.
  */
-export const S3_BUCKET_ACTIONS = ["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"] as const;
+export const S3_BUCKET_ACTIONS = [
+  "s3:GetBucketLocation",
+  "s3:ListBucket",
+  "s3:ListBucketMultipartUploads",
+] as const;
 export const S3_OBJECT_ACTIONS = [
   "s3:AbortMultipartUpload",
   "s3:DeleteObject",
@@ -22,7 +26,12 @@ export function bucketArn(partition: string, bucket: string): string {
 
 export function registryStorageStatements(partition: string, bucket: string): PolicyStatement[] {
   return [
-    { Sid: "RegistryBucket", Effect: "Allow", Action: [...S3_BUCKET_ACTIONS], Resource: bucketArn(partition, bucket) },
+    {
+      Sid: "RegistryBucket",
+      Effect: "Allow",
+      Action: [...S3_BUCKET_ACTIONS],
+      Resource: bucketArn(partition, bucket),
+    },
     {
       Sid: "RegistryObjects",
       Effect: "Allow",
@@ -34,7 +43,10 @@ export function registryStorageStatements(partition: string, bucket: string): Po
 
 /** The cache role's whole identity policy: its storage, and pulling from the central registry. */
 export function cacheRolePolicy(bucket: string, pull: ConsumerPull): PolicyDocument {
-  return policyDocument([...registryStorageStatements(pull.partition, bucket), ...consumerPullStatements(pull)]);
+  return policyDocument([
+    ...registryStorageStatements(pull.partition, bucket),
+    ...consumerPullStatements(pull),
+  ]);
 }
 
 export interface ServiceAccountTrust {
@@ -52,7 +64,9 @@ export function serviceAccountTrustPolicy(trust: ServiceAccountTrust): PolicyDoc
   return policyDocument([
     {
       Effect: "Allow",
-      Principal: { Federated: `arn:${trust.partition}:iam::${trust.accountId}:oidc-provider/${issuer}` },
+      Principal: {
+        Federated: `arn:${trust.partition}:iam::${trust.accountId}:oidc-provider/${issuer}`,
+      },
       Action: "sts:AssumeRoleWithWebIdentity",
       Condition: {
         StringEquals: {

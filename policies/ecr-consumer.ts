@@ -35,7 +35,12 @@ export function consumerPullStatements(pull: ConsumerPull): PolicyStatement[] {
       Resource: oneOrMany(pull.excludedRepositoryArns),
     });
   }
-  statements.push({ Sid: "GetRegistryToken", Effect: "Allow", Action: GET_AUTHORIZATION_TOKEN, Resource: "*" });
+  statements.push({
+    Sid: "GetRegistryToken",
+    Effect: "Allow",
+    Action: GET_AUTHORIZATION_TOKEN,
+    Resource: "*",
+  });
   return statements;
 }
 

@@ -3,7 +3,12 @@
 export interface LifecycleRule {
   rulePriority: number;
   description: string;
-  selection: { tagStatus: "untagged"; countType: "sinceImagePushed"; countUnit: "days"; countNumber: number };
+  selection: {
+    tagStatus: "untagged";
+    countType: "sinceImagePushed";
+    countUnit: "days";
+    countNumber: number;
+  };
   action: { type: "expire" };
 }
 
@@ -13,7 +18,12 @@ export function untaggedExpiryPolicy(days: number): { rules: LifecycleRule[] } {
       {
         rulePriority: 1,
         description: `Expire untagged images ${days} days after push`,
-        selection: { tagStatus: "untagged", countType: "sinceImagePushed", countUnit: "days", countNumber: days },
+        selection: {
+          tagStatus: "untagged",
+          countType: "sinceImagePushed",
+          countUnit: "days",
+          countNumber: days,
+        },
         action: { type: "expire" },
       },
     ],

@@ -1,7 +1,13 @@
 /** The policy on each repository of the central registry (the registry account's half). */
 import { AccessMode } from "../config/schema";
 import { CHANGE_ACTIONS, PULL_ACTIONS, PUSH_ACTIONS, PUSH_ONLY_ACTIONS } from "./ecr-actions";
-import { PolicyDocument, PolicyStatement, oneOrMany, policyDocument, sortedUnique } from "./document";
+import {
+  PolicyDocument,
+  PolicyStatement,
+  oneOrMany,
+  policyDocument,
+  sortedUnique,
+} from "./document";
 
 export interface RepositoryAccess {
   mode: AccessMode;
@@ -55,7 +61,9 @@ export function repositoryPolicy(access: RepositoryAccess): PolicyDocument {
       Principal: "*",
       Action: [...CHANGE_ACTIONS],
       Condition: {
-        ArnNotEquals: { "aws:PrincipalArn": oneOrMany([...access.adminArns, access.deployRoleArn]) },
+        ArnNotEquals: {
+          "aws:PrincipalArn": oneOrMany([...access.adminArns, access.deployRoleArn]),
+        },
       },
     },
   );
@@ -63,8 +71,18 @@ export function repositoryPolicy(access: RepositoryAccess): PolicyDocument {
 }
 
 function consumerPullStatements(access: RepositoryAccess): PolicyStatement[] {
-  const pull = (Sid: string, Principal: PolicyStatement["Principal"], Condition?: PolicyStatement["Condition"]) =>
-    ({ Sid, Effect: "Allow", Principal, Action: [...PULL_ACTIONS], ...(Condition && { Condition }) }) as PolicyStatement;
+  const pull = (
+    Sid: string,
+    Principal: PolicyStatement["Principal"],
+    Condition?: PolicyStatement["Condition"],
+  ) =>
+    ({
+      Sid,
+      Effect: "Allow",
+      Principal,
+      Action: [...PULL_ACTIONS],
+      ...(Condition && { Condition }),
+    }) as PolicyStatement;
   switch (access.mode) {
     case "roles":
       // Principal names accounts and the condition names roles: ECR rejects a Principal
@@ -72,9 +90,13 @@ function consumerPullStatements(access: RepositoryAccess): PolicyStatement[] {
       return access.pullerArns.length === 0
         ? []
         : [
-            pull("PullByConsumerRoles", { AWS: oneOrMany(access.pullerAccountIds) }, {
-              ArnEquals: { "aws:PrincipalArn": oneOrMany(access.pullerArns) },
-            }),
+            pull(
+              "PullByConsumerRoles",
+              { AWS: oneOrMany(access.pullerAccountIds) },
+              {
+                ArnEquals: { "aws:PrincipalArn": oneOrMany(access.pullerArns) },
+              },
+            ),
           ];
     case "accounts":
       return access.pullerAccountIds.length === 0
@@ -82,7 +104,9 @@ function consumerPullStatements(access: RepositoryAccess): PolicyStatement[] {
         : [pull("PullByConsumerAccounts", { AWS: oneOrMany(access.pullerAccountIds) })];
     case "organization":
       return [
-        pull("PullByOrganization", "*", { StringEquals: { "aws:PrincipalOrgID": access.organizationId ?? "" } }),
+        pull("PullByOrganization", "*", {
+          StringEquals: { "aws:PrincipalOrgID": access.organizationId ?? "" },
+        }),
       ];
   }
 }

@@ -19,7 +19,11 @@ function grants(report: AccessReport): Map<string, Grant> {
   for (const { arn } of report.principals) {
     for (const { name } of report.repositories) {
       for (const capability of capabilities(report, arn, name)) {
-        result.set(`${arn} ${name} ${capability}`, { principal: arn, repository: name, capability });
+        result.set(`${arn} ${name} ${capability}`, {
+          principal: arn,
+          repository: name,
+          capability,
+        });
       }
     }
   }
@@ -36,22 +40,33 @@ export function diffReports(before: AccessReport, after: AccessReport): AccessDi
     added: [...next].filter(([key]) => !old.has(key)).map(([, grant]) => grant),
     removed: [...old].filter(([key]) => !next.has(key)).map(([, grant]) => grant),
     policySizes: names
-      .map((repository) => ({ repository, before: sizeBefore.get(repository), after: sizeAfter.get(repository) }))
+      .map((repository) => ({
+        repository,
+        before: sizeBefore.get(repository),
+        after: sizeAfter.get(repository),
+      }))
       .filter((s) => s.before !== s.after),
-    modeChange: before.accessMode === after.accessMode ? undefined : { before: before.accessMode, after: after.accessMode },
+    modeChange:
+      before.accessMode === after.accessMode
+        ? undefined
+        : { before: before.accessMode, after: after.accessMode },
   };
 }
 
 export function formatDiff(diff: AccessDiff, baseLabel: string): string {
-  const grant = (sign: string, g: Grant) => `  ${sign} ${g.capability.padEnd(4)} ${g.repository}  ${g.principal}`;
+  const grant = (sign: string, g: Grant) =>
+    `  ${sign} ${g.capability.padEnd(4)} ${g.repository}  ${g.principal}`;
   const size = (n?: number) => (n === undefined ? "(none)" : String(n));
   const lines = [`Access changes against ${baseLabel}:`];
-  if (diff.modeChange) lines.push(`  access mode: ${diff.modeChange.before} -> ${diff.modeChange.after}`);
+  if (diff.modeChange)
+    lines.push(`  access mode: ${diff.modeChange.before} -> ${diff.modeChange.after}`);
   lines.push(...diff.added.map((g) => grant("+", g)), ...diff.removed.map((g) => grant("-", g)));
   if (diff.added.length + diff.removed.length === 0) lines.push("  no grant added or removed");
   if (diff.policySizes.length > 0) {
     lines.push("Repository policy sizes (characters, limit 10240):");
-    lines.push(...diff.policySizes.map((s) => `  ${s.repository}: ${size(s.before)} -> ${size(s.after)}`));
+    lines.push(
+      ...diff.policySizes.map((s) => `  ${s.repository}: ${size(s.before)} -> ${size(s.after)}`),
+    );
   }
   return lines.join("\n");
 }

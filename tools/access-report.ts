@@ -39,7 +39,8 @@ const ecrReadEverywhere = policyDocument([
 export function reportPrincipals(config: HubConfig, plan: AccessPlan): ReportPrincipal[] {
   const { registry, access } = config;
   const orgId = access.organizationId;
-  const iamRole = (accountId: string, name: string) => `arn:${registry.partition}:iam::${accountId}:role/${name}`;
+  const iamRole = (accountId: string, name: string) =>
+    `arn:${registry.partition}:iam::${accountId}:role/${name}`;
   const pusherArns = sortedUnique(config.repositories.flatMap((r) => r.pusherArns));
   return [
     ...plan.pullers.map((p) => ({
@@ -51,10 +52,20 @@ export function reportPrincipals(config: HubConfig, plan: AccessPlan): ReportPri
     ...pusherArns.map((arn) => ({
       arn,
       role: "pusher (holds only ecr:GetAuthorizationToken)",
-      identityPolicies: [policyDocument([{ Effect: "Allow", Action: GET_AUTHORIZATION_TOKEN, Resource: "*" }])],
+      identityPolicies: [
+        policyDocument([{ Effect: "Allow", Action: GET_AUTHORIZATION_TOKEN, Resource: "*" }]),
+      ],
     })),
-    ...registry.admins.map((arn) => ({ arn, role: "admin (holds ecr:*)", identityPolicies: [ecrFullAccess] })),
-    { arn: registry.deployRoleArn, role: "deploy role (holds ecr:*)", identityPolicies: [ecrFullAccess] },
+    ...registry.admins.map((arn) => ({
+      arn,
+      role: "admin (holds ecr:*)",
+      identityPolicies: [ecrFullAccess],
+    })),
+    {
+      arn: registry.deployRoleArn,
+      role: "deploy role (holds ecr:*)",
+      identityPolicies: [ecrFullAccess],
+    },
     {
       arn: iamRole(registry.accountId, "someone-else"),
       role: "unnamed role in the registry account (holds ecr:*)",
@@ -82,7 +93,11 @@ export async function buildAccessReport(stack: string, config: HubConfig): Promi
   const principals = reportPrincipals(config, plan);
   const decisions: AccessReport["decisions"] = [];
   for (const principal of principals) {
-    const base = { principalArn: principal.arn, identityPolicies: principal.identityPolicies, principalOrgId: principal.orgId };
+    const base = {
+      principalArn: principal.arn,
+      identityPolicies: principal.identityPolicies,
+      principalOrgId: principal.orgId,
+    };
     decisions.push({
       principal: principal.arn,
       repository: "*",
@@ -91,8 +106,18 @@ export async function buildAccessReport(stack: string, config: HubConfig): Promi
     });
     for (const repo of plan.repositories) {
       for (const action of REPORT_ACTIONS) {
-        const decision = await simulate({ ...base, action, resourceArn: repo.repository.arn, resourcePolicy: repo.policy });
-        decisions.push({ principal: principal.arn, repository: repo.repository.name, action, decision });
+        const decision = await simulate({
+          ...base,
+          action,
+          resourceArn: repo.repository.arn,
+          resourcePolicy: repo.policy,
+        });
+        decisions.push({
+          principal: principal.arn,
+          repository: repo.repository.name,
+          action,
+          decision,
+        });
       }
     }
   }
@@ -106,7 +131,11 @@ export async function buildAccessReport(stack: string, config: HubConfig): Promi
       policy: r.policy,
       policyChars: r.policyText.length,
     })),
-    identityPolicies: plan.pullers.map((p) => ({ principalArn: p.principalArn, accountId: p.cluster.accountId, policy: p.policy })),
+    identityPolicies: plan.pullers.map((p) => ({
+      principalArn: p.principalArn,
+      accountId: p.cluster.accountId,
+      policy: p.policy,
+    })),
     decisions,
   };
 }
@@ -114,13 +143,23 @@ export async function buildAccessReport(stack: string, config: HubConfig): Promi
 export type Capability = "pull" | "push";
 
 /** A principal can pull (push) a repository when every action pull (push) needs is allowed. */
-export function capabilities(report: AccessReport, principal: string, repository: string): Capability[] {
+export function capabilities(
+  report: AccessReport,
+  principal: string,
+  repository: string,
+): Capability[] {
   const allowed = new Set(
     report.decisions
-      .filter((d) => d.principal === principal && (d.repository === repository || d.repository === "*") && d.decision === "Allowed")
+      .filter(
+        (d) =>
+          d.principal === principal &&
+          (d.repository === repository || d.repository === "*") &&
+          d.decision === "Allowed",
+      )
       .map((d) => d.action),
   );
-  const can = (actions: readonly string[]) => [GET_AUTHORIZATION_TOKEN, ...actions].every((a) => allowed.has(a));
+  const can = (actions: readonly string[]) =>
+    [GET_AUTHORIZATION_TOKEN, ...actions].every((a) => allowed.has(a));
   const result: Capability[] = [];
   if (can(PULL_ACTIONS)) result.push("pull");
   if (can([...PULL_ACTIONS, ...PUSH_ONLY_ACTIONS])) result.push("push");
@@ -134,14 +173,21 @@ export function formatReport(report: AccessReport): string {
     `${p.arn}\n  ${p.role}`,
     ...repos.map((repo) => capabilities(report, p.arn, repo).join("+") || "-"),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => Math.max(...r[i].split("\n").map((l) => l.length)))));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
+  const widths = header.map((h, i) =>
+    Math.max(h.length, ...rows.map((r) => Math.max(...r[i].split("\n").map((l) => l.length)))),
+  );
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join("  ")
+      .trimEnd();
   const body = rows.flatMap((row) => {
     const [first, second] = row[0].split("\n");
     return [line([first, ...row.slice(1)]), line([second, ...row.slice(1).map(() => "")])];
   });
   const sizes = report.repositories.map(
-    (r) => `  ${r.name.padEnd(Math.max(...repos.map((n) => n.length)))}  ${String(r.policyChars).padStart(6)} / ${POLICY_SIZE_LIMIT} characters`,
+    (r) =>
+      `  ${r.name.padEnd(Math.max(...repos.map((n) => n.length)))}  ${String(r.policyChars).padStart(6)} / ${POLICY_SIZE_LIMIT} characters`,
   );
   return [
     `Stack ${report.stack}, access mode ${report.accessMode}: who can pull and push (IAM simulator, both accounts' halves)`,

@@ -13,17 +13,23 @@ import { HubConfig } from "../config/model";
 import { buildAccessReport, formatReport } from "./access-report";
 import { diffReports, formatDiff } from "./access-diff";
 
-const USAGE = "usage: npm run access -- (--stack NAME | --config-file PATH) [--json] [--diff GIT_REF]";
+const USAGE =
+  "usage: npm run access -- (--stack NAME | --config-file PATH) [--json] [--diff GIT_REF]";
 
 function checked(raw: RawConfig, label: string): HubConfig | undefined {
   const validation = validateConfig(raw);
   if (validation.ok) return validation.config;
-  console.error(`${label}: invalid registry-hub config:\n${validation.problems.map((p) => `  ${p}`).join("\n")}`);
+  console.error(
+    `${label}: invalid registry-hub config:\n${validation.problems.map((p) => `  ${p}`).join("\n")}`,
+  );
   return undefined;
 }
 
 function fileAt(ref: string, file: string): string {
-  return execFileSync("git", ["show", `${ref}:./${file}`], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  return execFileSync("git", ["show", `${ref}:./${file}`], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+  });
 }
 
 async function main(): Promise<number> {
@@ -55,13 +61,17 @@ async function main(): Promise<number> {
     // The file is new at this ref: everything it grants is added.
     baseText = "";
   }
-  const baseConfig = baseText ? checked(rawConfigFromYaml(baseText), `${file} at ${values.diff}`) : undefined;
+  const baseConfig = baseText
+    ? checked(rawConfigFromYaml(baseText), `${file} at ${values.diff}`)
+    : undefined;
   if (baseText && !baseConfig) return 2;
   const base = baseConfig
     ? await buildAccessReport(stack, baseConfig)
     : { ...report, principals: [], repositories: [], identityPolicies: [], decisions: [] };
   const diff = diffReports(base, report);
-  console.log(values.json ? JSON.stringify(diff, null, 2) : formatDiff(diff, `${file} at ${values.diff}`));
+  console.log(
+    values.json ? JSON.stringify(diff, null, 2) : formatDiff(diff, `${file} at ${values.diff}`),
+  );
   return 0;
 }
 

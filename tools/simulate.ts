@@ -1,8 +1,9 @@
 /** Evaluates the program's policies with an offline IAM simulator (@cloud-copilot/iam-simulate). */
-import { runSimulation } from "@cloud-copilot/iam-simulate";
+import { EvaluationResult, runSimulation } from "@cloud-copilot/iam-simulate";
 import { PolicyDocument, accountOfArn } from "../policies/document";
 
-export type Decision = "Allowed" | "ImplicitlyDenied" | "ExplicitlyDenied";
+/** "Allowed", "ImplicitlyDenied" or "ExplicitlyDenied". */
+export type Decision = EvaluationResult;
 
 export interface SimulatedRequest {
   principalArn: string;
@@ -24,7 +25,8 @@ export async function simulate(request: SimulatedRequest): Promise<Decision> {
         resource: {
           resource: request.resourceArn,
           // "*" and S3 ARNs name no account: the resource is the principal's own account's.
-          accountId: (request.resourceArn !== "*" && accountOfArn(request.resourceArn)) || principalAccount,
+          accountId:
+            (request.resourceArn !== "*" && accountOfArn(request.resourceArn)) || principalAccount,
         },
         // The simulator does not derive these from the principal; without them every
         // ArnNotEquals deny would also hit the roles it exempts.
@@ -34,7 +36,10 @@ export async function simulate(request: SimulatedRequest): Promise<Decision> {
           ...(request.principalOrgId && { "aws:PrincipalOrgID": request.principalOrgId }),
         },
       },
-      identityPolicies: request.identityPolicies.map((policy, i) => ({ name: `identity-${i}`, policy })),
+      identityPolicies: request.identityPolicies.map((policy, i) => ({
+        name: `identity-${i}`,
+        policy,
+      })),
       resourcePolicy: request.resourcePolicy,
       serviceControlPolicies: [],
       resourceControlPolicies: [],
@@ -44,5 +49,5 @@ export async function simulate(request: SimulatedRequest): Promise<Decision> {
   if (result.resultType === "error") {
     throw new Error(`the simulator rejected the request: ${JSON.stringify(result.errors)}`);
   }
-  return result.overallResult as Decision;
+  return result.overallResult;
 }

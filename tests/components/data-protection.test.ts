@@ -36,14 +36,21 @@ describe("what holds data is protected", () => {
         new CentralRegistry(
           "central",
           { repositories: plan.repositories },
-          { provider: new aws.Provider("registry-p", { region: "us-east-1" }), transformations: [recorder(seen)] },
+          {
+            provider: new aws.Provider("registry-p", { region: "us-east-1" }),
+            transformations: [recorder(seen)],
+          },
         ),
     );
     const repos = seen.filter((s) => s.type === "aws:ecr/repository:Repository");
     assert.equal(repos.length, config.repositories.length);
-    for (const repo of repos) assert.deepEqual(repo, { ...repo, protect: true, retainOnDelete: true });
+    for (const repo of repos)
+      assert.deepEqual(repo, { ...repo, protect: true, retainOnDelete: true });
     const policies = seen.filter((s) => s.type === "aws:ecr/repositoryPolicy:RepositoryPolicy");
-    assert.ok(policies.every((p) => !p.protect), "policies follow config freely");
+    assert.ok(
+      policies.every((p) => !p.protect),
+      "policies follow config freely",
+    );
   });
 
   it("protects and retains the cache bucket", async () => {
@@ -60,16 +67,27 @@ describe("what holds data is protected", () => {
             registryHost: config.registry.host,
             registryRegion: config.registry.region,
           },
-          { aws: new aws.Provider("acct-p", { region: "us-east-1" }), kubernetes: new k8s.Provider("k8s-p", {}) },
+          {
+            aws: new aws.Provider("acct-p", { region: "us-east-1" }),
+            kubernetes: new k8s.Provider("k8s-p", {}),
+          },
           { transformations: [recorder(seen)] },
         ),
     );
     const buckets = seen.filter((s) => s.type === "aws:s3/bucket:Bucket");
-    assert.deepEqual(buckets, [{ type: "aws:s3/bucket:Bucket", protect: true, retainOnDelete: true }]);
+    assert.deepEqual(buckets, [
+      { type: "aws:s3/bucket:Bucket", protect: true, retainOnDelete: true },
+    ]);
   });
 
   it("components that must run in one account refuse to start without a provider", () => {
-    assert.throws(() => new CentralRegistry("no-provider", { repositories: [] }, {}), /explicit provider/);
-    assert.throws(() => new ConsumerAccess("no-provider", { nodeRoles: [] }, {}), /explicit provider/);
+    assert.throws(
+      () => new CentralRegistry("no-provider", { repositories: [] }, {}),
+      /explicit provider/,
+    );
+    assert.throws(
+      () => new ConsumerAccess("no-provider", { nodeRoles: [] }, {}),
+      /explicit provider/,
+    );
   });
 });

@@ -9,7 +9,9 @@ installMocks();
 
 function setStackConfig(raw: Record<string, unknown>): void {
   pulumi.runtime.setAllConfig(
-    Object.fromEntries(Object.entries(raw).map(([key, value]) => [`${PROJECT}:${key}`, JSON.stringify(value)])),
+    Object.fromEntries(
+      Object.entries(raw).map(([key, value]) => [`${PROJECT}:${key}`, JSON.stringify(value)]),
+    ),
   );
 }
 
@@ -18,8 +20,17 @@ describe("index.ts: the stack's config in, resources out", () => {
     setStackConfig(rawStack("prod"));
     let program: Record<string, unknown> = {};
     const resources = await collect(async () => (program = await import("../../index")));
-    assert.ok(resources.some((r) => r.type === "aws:ecr/repository:Repository" && r.inputs.name === "team/app"));
-    assert.deepEqual(Object.keys(program).sort(), ["caches", "registryId", "repositoryPolicyChars", "repositoryUrls"]);
+    assert.ok(
+      resources.some(
+        (r) => r.type === "aws:ecr/repository:Repository" && r.inputs.name === "team/app",
+      ),
+    );
+    assert.deepEqual(Object.keys(program).sort(), [
+      "caches",
+      "registryId",
+      "repositoryPolicyChars",
+      "repositoryUrls",
+    ]);
   });
 
   it("stops with every problem, by config path, before registering anything", async () => {
@@ -37,10 +48,16 @@ describe("index.ts: the stack's config in, resources out", () => {
       }
     });
     assert.equal(resources.length, 0);
-    assert.ok(error instanceof pulumi.RunError, "a RunError prints its message without a stack trace");
-    const message = (error as Error).message;
+    assert.ok(
+      error instanceof pulumi.RunError,
+      "a RunError prints its message without a stack trace",
+    );
+    const message = error.message;
     assert.match(message, /registry-hub:registry\.accountId: not a 12-digit AWS account id/);
-    assert.match(message, /registry-hub:accounts\[1\]\.clusters\[0\]\.nodeRoleArn: not an IAM role ARN/);
+    assert.match(
+      message,
+      /registry-hub:accounts\[1\]\.clusters\[0\]\.nodeRoleArn: not an IAM role ARN/,
+    );
     assert.match(message, /registry-hub:repositories\[0\]\.pushers\[0\]: unknown pusher nobody/);
   });
 });

@@ -13,7 +13,10 @@ export interface Registered {
 let registered: Registered[] = [];
 let installed = false;
 
-const outputsByType: Record<string, (args: pulumi.runtime.MockResourceArgs) => Record<string, unknown>> = {
+const outputsByType: Record<
+  string,
+  (args: pulumi.runtime.MockResourceArgs) => Record<string, unknown>
+> = {
   "aws:ecr/repository:Repository": ({ inputs }) => ({
     repositoryUrl: `333333333333.dkr.ecr.us-east-1.amazonaws.com/${inputs.name}`,
     registryId: "333333333333",
@@ -30,11 +33,19 @@ const outputsByType: Record<string, (args: pulumi.runtime.MockResourceArgs) => R
 export function installMocks(stack = "test"): void {
   if (installed) return;
   installed = true;
-  pulumi.runtime.setMocks(
+  void pulumi.runtime.setMocks(
     {
       newResource(args) {
-        registered.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
-        return { id: `${args.name}-id`, state: { ...args.inputs, ...outputsByType[args.type]?.(args) } };
+        registered.push({
+          type: args.type,
+          name: args.name,
+          inputs: args.inputs,
+          provider: args.provider,
+        });
+        return {
+          id: `${args.name}-id`,
+          state: { ...args.inputs, ...outputsByType[args.type]?.(args) },
+        };
       },
       call(args) {
         if (args.token === "aws:eks/getCluster:getCluster") {

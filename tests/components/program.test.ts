@@ -32,10 +32,7 @@ for (const stack of ["prod", "sandbox"] as const) {
         { ...config.registry, name: "registry" },
         ...config.accounts.map((a) => ({ ...a, name: `account-${a.name}` })),
       ];
-      assert.deepEqual(
-        providers.map((p) => p.name).sort(),
-        expected.map((e) => e.name).sort(),
-      );
+      assert.deepEqual(providers.map((p) => p.name).sort(), expected.map((e) => e.name).sort());
       for (const e of expected) {
         const provider = providers.find((p) => p.name === e.name)!;
         assert.deepEqual(JSON.parse(provider.inputs.allowedAccountIds), [e.accountId]);
@@ -70,7 +67,10 @@ for (const stack of ["prod", "sandbox"] as const) {
         const lifecycle = lifecycles.find((p) => p.inputs.repository === repo.repository.name);
         assert.equal(lifecycle?.inputs.policy, repo.lifecyclePolicyText);
       }
-      assert.equal(lifecycles.length, config.repositories.filter((r) => r.untaggedExpiryDays).length);
+      assert.equal(
+        lifecycles.length,
+        config.repositories.filter((r) => r.untaggedExpiryDays).length,
+      );
     });
 
     it("writes each node role's pull policy in the node role's own account", () => {
@@ -91,13 +91,22 @@ for (const stack of ["prod", "sandbox"] as const) {
     it("creates the clusters the config asks for in their account, with the node role the policies name", () => {
       const created = config.accounts.flatMap((a) => a.clusters).filter((c) => c.create);
       const clusters = ofType(resources, "eks:index:Cluster");
-      assert.deepEqual(clusters.map((c) => c.inputs.name).sort(), created.map((c) => c.name).sort());
+      assert.deepEqual(
+        clusters.map((c) => c.inputs.name).sort(),
+        created.map((c) => c.name).sort(),
+      );
       for (const cluster of created) {
         const eks = clusters.find((c) => c.inputs.name === cluster.name)!;
-        assert.equal(providerName(eks), undefined, "eks.Cluster takes its provider from its parent component");
+        assert.equal(
+          providerName(eks),
+          undefined,
+          "eks.Cluster takes its provider from its parent component",
+        );
         assert.equal(eks.inputs.createOidcProvider, true);
         assert.equal(eks.inputs.version, cluster.create!.version);
-        const role = ofType(resources, "aws:iam/role:Role").find((r) => r.inputs.name === cluster.nodeRoleName);
+        const role = ofType(resources, "aws:iam/role:Role").find(
+          (r) => r.inputs.name === cluster.nodeRoleName,
+        );
         assert.ok(role, "the node role is created with the name the policies use");
         assert.equal(providerName(role), `account-${cluster.accountName}`);
       }
@@ -119,9 +128,12 @@ for (const stack of ["prod", "sandbox"] as const) {
 /** Paths of keys that name credentials, and of long base64 strings that look like tokens. */
 function secretLookingEntries(value: unknown, path = ""): string[] {
   if (typeof value === "string") {
-    return /^[A-Za-z0-9+/=]{100,}$/.test(value) || /AKIA[0-9A-Z]{16}/.test(value) ? [path.slice(1)] : [];
+    return /^[A-Za-z0-9+/=]{100,}$/.test(value) || /AKIA[0-9A-Z]{16}/.test(value)
+      ? [path.slice(1)]
+      : [];
   }
-  if (Array.isArray(value)) return value.flatMap((v, i) => secretLookingEntries(v, `${path}[${i}]`));
+  if (Array.isArray(value))
+    return value.flatMap((v, i) => secretLookingEntries(v, `${path}[${i}]`));
   if (value && typeof value === "object") {
     return Object.entries(value).flatMap(([key, v]) =>
       /password|secret$|secretkey|accesskey|username|token$/i.test(key) && typeof v === "string"

@@ -10,41 +10,84 @@ describe("the cache's IRSA role (IAM simulator)", () => {
   const role = plan.pullers.find((p) => p.kind === "cache" && p.cluster.name === "beta")!;
   const bucket = role.cluster.cache!.bucketName;
   const asRole = (action: string, resourceArn: string, identityPolicy = role.policy) =>
-    simulate({ principalArn: role.principalArn, identityPolicies: [identityPolicy], action, resourceArn });
+    simulate({
+      principalArn: role.principalArn,
+      identityPolicies: [identityPolicy],
+      action,
+      resourceArn,
+    });
 
   it("may list and locate its bucket and list its multipart uploads", async () => {
-    for (const action of ["s3:ListBucket", "s3:GetBucketLocation", "s3:ListBucketMultipartUploads"]) {
+    for (const action of [
+      "s3:ListBucket",
+      "s3:GetBucketLocation",
+      "s3:ListBucketMultipartUploads",
+    ]) {
       assert.equal(await asRole(action, `arn:aws:s3:::${bucket}`), "Allowed", action);
     }
   });
 
   it("may read, write and delete objects and manage their multipart uploads", async () => {
-    for (const action of ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"]) {
-      assert.equal(await asRole(action, `arn:aws:s3:::${bucket}/cache/docker/registry/v2/blobs/x/data`), "Allowed", action);
+    for (const action of [
+      "s3:GetObject",
+      "s3:PutObject",
+      "s3:DeleteObject",
+      "s3:AbortMultipartUpload",
+      "s3:ListMultipartUploadParts",
+    ]) {
+      assert.equal(
+        await asRole(action, `arn:aws:s3:::${bucket}/cache/docker/registry/v2/blobs/x/data`),
+        "Allowed",
+        action,
+      );
     }
   });
 
   it("gets nothing on another bucket, and cannot change its own bucket", async () => {
     for (const action of ["s3:GetObject", "s3:PutObject"]) {
-      assert.equal(await asRole(action, "arn:aws:s3:::registry-hub-cache-prod-222222222222/x"), "ImplicitlyDenied", action);
+      assert.equal(
+        await asRole(action, "arn:aws:s3:::registry-hub-cache-prod-222222222222/x"),
+        "ImplicitlyDenied",
+        action,
+      );
     }
-    assert.equal(await asRole("s3:ListBucket", "arn:aws:s3:::registry-hub-cache-prod-222222222222"), "ImplicitlyDenied");
-    assert.equal(await asRole("s3:ListBucket", "arn:aws:s3:::someone-elses-bucket"), "ImplicitlyDenied");
+    assert.equal(
+      await asRole("s3:ListBucket", "arn:aws:s3:::registry-hub-cache-prod-222222222222"),
+      "ImplicitlyDenied",
+    );
+    assert.equal(
+      await asRole("s3:ListBucket", "arn:aws:s3:::someone-elses-bucket"),
+      "ImplicitlyDenied",
+    );
     assert.equal(await asRole("s3:PutBucketPolicy", `arn:aws:s3:::${bucket}`), "ImplicitlyDenied");
     assert.equal(await asRole("s3:DeleteBucket", `arn:aws:s3:::${bucket}`), "ImplicitlyDenied");
   });
 
   it("seed 000's shape (everything on bucket/* only) leaves the list calls denied: the registry's HTTP 500", async () => {
-    const seed000 = policyDocument([{ Effect: "Allow", Action: "s3:*", Resource: `arn:aws:s3:::${bucket}/*` }]);
-    for (const action of ["s3:ListBucket", "s3:GetBucketLocation", "s3:ListBucketMultipartUploads"]) {
-      assert.equal(await asRole(action, `arn:aws:s3:::${bucket}`, seed000), "ImplicitlyDenied", action);
+    const seed000 = policyDocument([
+      { Effect: "Allow", Action: "s3:*", Resource: `arn:aws:s3:::${bucket}/*` },
+    ]);
+    for (const action of [
+      "s3:ListBucket",
+      "s3:GetBucketLocation",
+      "s3:ListBucketMultipartUploads",
+    ]) {
+      assert.equal(
+        await asRole(action, `arn:aws:s3:::${bucket}`, seed000),
+        "ImplicitlyDenied",
+        action,
+      );
     }
     assert.equal(await asRole("s3:GetObject", `arn:aws:s3:::${bucket}/x`, seed000), "Allowed");
   });
 
   it("may pull from the central registry (both halves) and cannot push", async () => {
     for (const repo of plan.repositories) {
-      for (const action of ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"]) {
+      for (const action of [
+        "ecr:BatchGetImage",
+        "ecr:GetDownloadUrlForLayer",
+        "ecr:BatchCheckLayerAvailability",
+      ]) {
         const decision = await simulate({
           principalArn: role.principalArn,
           identityPolicies: [role.policy],

@@ -22,9 +22,16 @@ describe("access diff", function () {
     assert.deepEqual(diff.removed, []);
     assert.deepEqual(
       diff.added.map((g) => [g.principal, g.repository, g.capability]),
-      ["team/app", "team/worker", "base/python", "tools/debug"].map((repo) => [NEW_ROLE, repo, "pull"]),
+      ["team/app", "team/worker", "base/python", "tools/debug"].map((repo) => [
+        NEW_ROLE,
+        repo,
+        "pull",
+      ]),
     );
-    assert.deepEqual(diff.policySizes.map((s) => s.repository), ["base/python", "team/app", "team/worker", "tools/debug"]);
+    assert.deepEqual(
+      diff.policySizes.map((s) => s.repository),
+      ["base/python", "team/app", "team/worker", "tools/debug"],
+    );
     assert.ok(diff.policySizes.every((s) => s.after! > s.before!));
   });
 
@@ -49,7 +56,8 @@ describe("access diff", function () {
   it("npm run access -- --diff REF compares with the file at a git ref", () => {
     const dir = mkdtempSync(join(tmpdir(), "access-diff-"));
     try {
-      const git = (...args: string[]) => execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@t", ...args], { cwd: dir });
+      const git = (...args: string[]) =>
+        execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@t", ...args], { cwd: dir });
       git("init", "-q");
       const original = readFileSync(join(__dirname, "../../Pulumi.prod.yaml"), "utf8");
       writeFileSync(join(dir, "Pulumi.prod.yaml"), original);
@@ -64,8 +72,20 @@ describe("access diff", function () {
       );
       const run = spawnSync(
         process.execPath,
-        ["-r", require.resolve("ts-node/register/transpile-only"), join(__dirname, "../../tools/access.ts"), "--config-file", "Pulumi.prod.yaml", "--diff", "HEAD"],
-        { cwd: dir, encoding: "utf8", env: { ...process.env, TS_NODE_PROJECT: join(__dirname, "../../tsconfig.json") } },
+        [
+          "-r",
+          require.resolve("ts-node/register/transpile-only"),
+          join(__dirname, "../../tools/access.ts"),
+          "--config-file",
+          "Pulumi.prod.yaml",
+          "--diff",
+          "HEAD",
+        ],
+        {
+          cwd: dir,
+          encoding: "utf8",
+          env: { ...process.env, TS_NODE_PROJECT: join(__dirname, "../../tsconfig.json") },
+        },
       );
       assert.equal(run.status, 0, run.stderr);
       assert.match(run.stdout, /Access changes against Pulumi\.prod\.yaml at HEAD/);

@@ -33,8 +33,14 @@ describe("adding a cluster to an existing account is one list entry", () => {
       const changedRepositories = changedKeys(old.repositories, next.repositories);
       if (mode === "roles") {
         // microservice is restricted to beta and prod, so its policy must not name gamma.
-        assert.deepEqual(changedRepositories, ["base/python", "team/app", "team/worker", "tools/debug"]);
-        for (const name of changedRepositories) assert.ok(next.repositories.get(name)!.includes(newRole));
+        assert.deepEqual(changedRepositories, [
+          "base/python",
+          "team/app",
+          "team/worker",
+          "tools/debug",
+        ]);
+        for (const name of changedRepositories)
+          assert.ok(next.repositories.get(name)!.includes(newRole));
         assert.ok(!next.repositories.get("microservice")!.includes(newRole));
       } else {
         assert.deepEqual(changedRepositories, []);

@@ -33,9 +33,18 @@ describe("repository policy", () => {
     const pull = statement(repositoryPolicy(base), "PullByConsumerRoles");
     assert.deepEqual(pull.Principal, { AWS: ["111111111111", "222222222222"] });
     assert.deepEqual(pull.Condition, {
-      ArnEquals: { "aws:PrincipalArn": ["arn:aws:iam::111111111111:role/a", "arn:aws:iam::222222222222:role/b"] },
+      ArnEquals: {
+        "aws:PrincipalArn": [
+          "arn:aws:iam::111111111111:role/a",
+          "arn:aws:iam::222222222222:role/b",
+        ],
+      },
     });
-    assert.deepEqual(actions(pull), ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]);
+    assert.deepEqual(actions(pull), [
+      "ecr:BatchCheckLayerAvailability",
+      "ecr:BatchGetImage",
+      "ecr:GetDownloadUrlForLayer",
+    ]);
   });
 
   it("accounts mode trusts the accounts and names no role", () => {
@@ -47,18 +56,28 @@ describe("repository policy", () => {
   });
 
   it("organization mode trusts the organization id", () => {
-    const pull = statement(repositoryPolicy({ ...base, mode: "organization", organizationId: "o-abcdefghij" }), "PullByOrganization");
+    const pull = statement(
+      repositoryPolicy({ ...base, mode: "organization", organizationId: "o-abcdefghij" }),
+      "PullByOrganization",
+    );
     assert.equal(pull.Principal, "*");
     assert.deepEqual(pull.Condition, { StringEquals: { "aws:PrincipalOrgID": "o-abcdefghij" } });
   });
 
   it("lets only pushers push, denies pushing to all others but admins, and never uses NotAction", () => {
     const policy = repositoryPolicy(base);
-    assert.deepEqual(statement(policy, "PushByPushers").Principal, { AWS: "arn:aws:iam::333333333333:role/ci" });
+    assert.deepEqual(statement(policy, "PushByPushers").Principal, {
+      AWS: "arn:aws:iam::333333333333:role/ci",
+    });
     const deny = statement(policy, "DenyPushExceptPushersAndAdmins");
     assert.equal(deny.Effect, "Deny");
     assert.deepEqual(deny.Condition, {
-      ArnNotEquals: { "aws:PrincipalArn": ["arn:aws:iam::333333333333:role/admin", "arn:aws:iam::333333333333:role/ci"] },
+      ArnNotEquals: {
+        "aws:PrincipalArn": [
+          "arn:aws:iam::333333333333:role/admin",
+          "arn:aws:iam::333333333333:role/ci",
+        ],
+      },
     });
     assert.ok(policy.Statement.every((s) => !("NotAction" in s)));
   });
@@ -67,7 +86,10 @@ describe("repository policy", () => {
     const deny = statement(repositoryPolicy(base), "DenyChangesExceptAdminsAndDeployRole");
     assert.ok(actions(deny).includes("ecr:SetRepositoryPolicy"));
     assert.ok(actions(deny).includes("ecr:BatchDeleteImage"));
-    assert.ok(!actions(deny).includes("ecr:GetRepositoryPolicy"), "reading the policy is never denied");
+    assert.ok(
+      !actions(deny).includes("ecr:GetRepositoryPolicy"),
+      "reading the policy is never denied",
+    );
     assert.deepEqual(deny.Condition?.ArnNotEquals["aws:PrincipalArn"], [
       "arn:aws:iam::333333333333:role/admin",
       "arn:aws:iam::333333333333:role/deploy",
@@ -77,7 +99,12 @@ describe("repository policy", () => {
   it("has no push statement when nobody pushes", () => {
     const policy = repositoryPolicy({ ...base, pusherArns: [] });
     assert.ok(!policy.Statement.some((s) => s.Sid === "PushByPushers"));
-    assert.equal(statement(policy, "DenyPushExceptPushersAndAdmins").Condition?.ArnNotEquals["aws:PrincipalArn"], "arn:aws:iam::333333333333:role/admin");
+    assert.equal(
+      statement(policy, "DenyPushExceptPushersAndAdmins").Condition?.ArnNotEquals[
+        "aws:PrincipalArn"
+      ],
+      "arn:aws:iam::333333333333:role/admin",
+    );
   });
 });
 
@@ -88,7 +115,10 @@ describe("every policy the stacks render", () => {
         const raw = copy(rawStack(stack));
         raw.access = { mode, organizationId: "o-abcdefghij" };
         const plan = planAccess(validConfig(raw));
-        const documents = [...plan.repositories.map((r) => r.policy), ...plan.pullers.map((p) => p.policy)];
+        const documents = [
+          ...plan.repositories.map((r) => r.policy),
+          ...plan.pullers.map((p) => p.policy),
+        ];
         for (const s of documents.flatMap((d) => d.Statement).filter((s) => s.Effect === "Allow")) {
           for (const action of actions(s)) assert.doesNotMatch(action, /\*/, JSON.stringify(s));
           if (s.Resource === "*") assert.deepEqual(s.Action, "ecr:GetAuthorizationToken");
@@ -105,7 +135,9 @@ describe("every policy the stacks render", () => {
     shuffled.registry.admins.reverse();
     const render = (r: unknown) => {
       const plan = planAccess(validConfig(r as any));
-      const byName = Object.fromEntries(plan.repositories.map((p) => [p.repository.name, p.policyText]));
+      const byName = Object.fromEntries(
+        plan.repositories.map((p) => [p.repository.name, p.policyText]),
+      );
       const byRole = Object.fromEntries(plan.pullers.map((p) => [p.principalArn, p.policyText]));
       return { byName, byRole };
     };
@@ -129,8 +161,14 @@ describe("consumer pull policy", () => {
   });
 
   it("denies the repositories the cluster is left out of", () => {
-    const excluded = ["arn:aws:ecr:us-east-1:333333333333:repository/z", "arn:aws:ecr:us-east-1:333333333333:repository/a"];
-    const deny = statement(consumerPullPolicy({ ...pull, excludedRepositoryArns: excluded }), "NoPullFromRepositoriesOfOtherClusters");
+    const excluded = [
+      "arn:aws:ecr:us-east-1:333333333333:repository/z",
+      "arn:aws:ecr:us-east-1:333333333333:repository/a",
+    ];
+    const deny = statement(
+      consumerPullPolicy({ ...pull, excludedRepositoryArns: excluded }),
+      "NoPullFromRepositoriesOfOtherClusters",
+    );
     assert.equal(deny.Effect, "Deny");
     assert.deepEqual(deny.Resource, [...excluded].sort());
   });
@@ -140,9 +178,15 @@ describe("cache policies", () => {
   it("grants bucket actions on the bucket ARN and object actions on object ARNs (seed 000)", () => {
     const [bucket, objects] = registryStorageStatements("aws", "b");
     assert.equal(bucket.Resource, "arn:aws:s3:::b");
-    assert.deepEqual(actions(bucket), ["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"]);
+    assert.deepEqual(actions(bucket), [
+      "s3:GetBucketLocation",
+      "s3:ListBucket",
+      "s3:ListBucketMultipartUploads",
+    ]);
     assert.equal(objects.Resource, "arn:aws:s3:::b/*");
-    assert.ok(actions(objects).includes("s3:GetObject") && actions(objects).includes("s3:PutObject"));
+    assert.ok(
+      actions(objects).includes("s3:GetObject") && actions(objects).includes("s3:PutObject"),
+    );
     assert.ok(!actions(objects).includes("s3:ListBucket"));
   });
 

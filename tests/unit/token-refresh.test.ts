@@ -1,6 +1,14 @@
 import * as assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -45,7 +53,10 @@ describe("ECR token refresh", () => {
 
     it("fails with a message, and without printing credentials, when there is no token yet", () => {
       const helper = script("helper", CREDENTIAL_HELPER_SCRIPT);
-      const run = spawnSync(helper, ["get"], { input: "", env: { PATH: process.env.PATH, ECR_TOKEN_FILE: join(dir, "none") } });
+      const run = spawnSync(helper, ["get"], {
+        input: "",
+        env: { PATH: process.env.PATH, ECR_TOKEN_FILE: join(dir, "none") },
+      });
       assert.notEqual(run.status, 0);
       assert.equal(run.stdout.toString(), "");
       assert.match(run.stderr.toString(), /no ECR token/);
@@ -61,13 +72,22 @@ describe("ECR token refresh", () => {
   describe("the refresher sidecar", function () {
     this.timeout(10_000);
     /** Runs the refresher with a fake `aws` until `until` holds, then stops it. */
-    async function runRefresher(fakeAws: string, until: () => boolean, env: Record<string, string> = {}) {
+    async function runRefresher(
+      fakeAws: string,
+      until: () => boolean,
+      env: Record<string, string> = {},
+    ) {
       const bin = join(dir, "bin");
       spawnSync("mkdir", [bin]);
       script("bin/aws", fakeAws);
       const refresher = script("refresher", REFRESHER_SCRIPT);
       const child = spawn("/bin/sh", [refresher], {
-        env: { PATH: `${bin}:${process.env.PATH}`, ECR_REGION: "us-east-1", ECR_TOKEN_FILE: join(dir, "password"), ...env },
+        env: {
+          PATH: `${bin}:${process.env.PATH}`,
+          ECR_REGION: "us-east-1",
+          ECR_TOKEN_FILE: join(dir, "password"),
+          ...env,
+        },
       });
       let output = "";
       child.stdout.on("data", (d) => (output += d));
@@ -81,14 +101,22 @@ describe("ECR token refresh", () => {
     it("writes a token at start, refreshes on its schedule, and never logs the token", async () => {
       const calls = join(dir, "calls");
       const fakeAws = `#!/bin/sh\necho "$@" >> ${calls}\nprintf '%s-%s' ${FAKE_TOKEN} "$(wc -l < ${calls} | tr -d ' ')"\n`;
-      const output = await runRefresher(fakeAws, () => existsSync(calls) && readFileSync(calls, "utf8").split("\n").length > 3, {
-        REFRESH_SECONDS: "1",
-      });
+      const output = await runRefresher(
+        fakeAws,
+        () => existsSync(calls) && readFileSync(calls, "utf8").split("\n").length > 3,
+        {
+          REFRESH_SECONDS: "1",
+        },
+      );
       const lines = readFileSync(calls, "utf8").trim().split("\n");
       assert.ok(lines.length >= 3, `refreshed ${lines.length} times`);
       assert.equal(lines[0], "ecr get-login-password --region us-east-1");
       assert.match(readFileSync(join(dir, "password"), "utf8"), new RegExp(`^${FAKE_TOKEN}-\\d+$`));
-      assert.equal(statSync(join(dir, "password")).mode & 0o077, 0, "only the registry's user reads the token");
+      assert.equal(
+        statSync(join(dir, "password")).mode & 0o077,
+        0,
+        "only the registry's user reads the token",
+      );
       assert.ok(!output.includes(FAKE_TOKEN.slice(0, 20)), "the token is never logged");
     });
 
@@ -96,9 +124,13 @@ describe("ECR token refresh", () => {
       const calls = join(dir, "calls");
       writeFileSync(join(dir, "password"), "previous-token");
       const fakeAws = `#!/bin/sh\necho x >> ${calls}\nexit 255\n`;
-      const output = await runRefresher(fakeAws, () => existsSync(calls) && readFileSync(calls, "utf8").split("\n").length > 2, {
-        RETRY_SECONDS: "1",
-      });
+      const output = await runRefresher(
+        fakeAws,
+        () => existsSync(calls) && readFileSync(calls, "utf8").split("\n").length > 2,
+        {
+          RETRY_SECONDS: "1",
+        },
+      );
       assert.equal(readFileSync(join(dir, "password"), "utf8"), "previous-token");
       assert.ok(!existsSync(join(dir, "password.tmp")));
       assert.match(output, /refresh failed; retrying in 1s/);
@@ -109,13 +141,21 @@ describe("ECR token refresh", () => {
     it("refreshes well inside the token's 12 hours, even after an hour of failed retries", () => {
       assert.equal(TOKEN_VALIDITY_SECONDS, 12 * 3600);
       assert.ok(REFRESH_SECONDS <= 8 * 3600, "at least as often as seed 004's 8 hours");
-      assert.ok(HELPER_LIFETIME_SECONDS < REFRESH_SECONDS, "the registry re-reads the token between refreshes");
+      assert.ok(
+        HELPER_LIFETIME_SECONDS < REFRESH_SECONDS,
+        "the registry re-reads the token between refreshes",
+      );
       assert.ok(RETRY_SECONDS <= 300);
       assert.ok(worstCaseTokenAgeSeconds(3600 / RETRY_SECONDS) < TOKEN_VALIDITY_SECONDS);
     });
 
     it("gives the registry's proxy.exec the helper's lifetime", () => {
-      const config = cacheRegistryConfig({ region: "us-east-1", bucket: "b", upstreamHost: "h", ttlHours: 1 });
+      const config = cacheRegistryConfig({
+        region: "us-east-1",
+        bucket: "b",
+        upstreamHost: "h",
+        ttlHours: 1,
+      });
       assert.equal(config.proxy.exec.lifetime, `${HELPER_LIFETIME_SECONDS}s`);
       assert.equal(Object.keys(config.proxy).includes("password"), false);
     });
