@@ -257,7 +257,8 @@ export function formatTable(rows: Row[]): string {
 /** What was measured: the commit, and program files that differed from it at the time. */
 function program() {
   // trimEnd only: porcelain lines start with a status column that may be a space.
-  const git = (args: string[]) => execFileSync("git", args, { cwd: ROOT, encoding: "utf8" }).trimEnd();
+  const git = (args: string[]) =>
+    execFileSync("git", args, { cwd: ROOT, encoding: "utf8" }).trimEnd();
   try {
     const dirty = git([
       "status",
