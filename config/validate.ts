@@ -221,17 +221,18 @@ function crossReferenceProblems(input: PartialConfig): string[] {
 function policySizeProblems(config: HubConfig): string[] {
   const plan = planAccess(config);
   const problems: string[] = [];
-  const oversized = plan.repositories.filter((r) => r.policyText.length > POLICY_SIZE_LIMIT);
+  const oversized = plan.repositories.flatMap((repo, index) =>
+    repo.policyText.length > POLICY_SIZE_LIMIT ? [{ repo, index }] : [],
+  );
   if (oversized.length > 0) {
+    // Plans list repositories in config order, so an index finds the same one in every mode.
     const otherModes = ACCESS_MODES.filter((m) => m !== config.access.mode).map((mode) => ({
       mode,
       plan: planAccess(config, mode),
     }));
-    for (const repo of oversized) {
+    for (const { repo, index } of oversized) {
       const fits = otherModes.flatMap(({ mode, plan }) => {
-        const size =
-          plan.repositories.find((r) => r.repository.name === repo.repository.name)?.policyText
-            .length ?? 0;
+        const size = plan.repositories[index].policyText.length;
         return size <= POLICY_SIZE_LIMIT
           ? [`${mode} (${format(size)})${modeNote(config, mode)}`]
           : [];
