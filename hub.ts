@@ -1,4 +1,5 @@
 /** Creates the components for a validated config, each in its account's provider. */
+import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CentralRegistry } from "./components/central-registry";
@@ -6,7 +7,7 @@ import { ConsumerAccess } from "./components/consumer-access";
 import { EksCluster, adoptedKubeconfig } from "./components/eks-cluster";
 import { accountProvider } from "./components/providers";
 import { RegistryCache } from "./components/registry-cache";
-import { HubConfig } from "./config/model";
+import { ClusterModel, HubConfig } from "./config/model";
 import { planAccess } from "./plan/access";
 
 export function deployHub(config: HubConfig) {
@@ -40,18 +41,17 @@ export function deployHub(config: HubConfig) {
       if (created) createdClusters.push(created);
       const { cache } = cluster;
       if (!cache) continue;
-      const adopted = cluster.eks;
-      const kubeconfig =
-        created?.kubeconfig ??
-        adoptedKubeconfig(adopted!.clusterName, cluster.region, account.deployRoleArn, provider);
+      const { kubeconfig, oidcIssuer } = created
+        ? created
+        : adoptedCluster(cluster, account.deployRoleArn, provider);
       const kubernetes = new k8s.Provider(`${cluster.name}-k8s`, { kubeconfig });
-      const cacheRole = plan.pullers.find((p) => p.kind === "cache" && p.cluster === cluster)!;
+      const cacheRole = plan.pullers.find((p) => p.kind === "cache" && p.cluster === cluster);
       const registryCache = new RegistryCache(
         `${cluster.name}-cache`,
         {
           cluster: { ...cluster, cache },
-          rolePolicyText: cacheRole.policyText,
-          oidcIssuer: created?.oidcIssuer ?? adopted!.oidcIssuer,
+          rolePolicyText: cacheRole!.policyText,
+          oidcIssuer,
           registryHost: config.registry.host,
           registryRegion: config.registry.region,
         },
@@ -80,5 +80,16 @@ export function deployHub(config: HubConfig) {
       plan.repositories.map((r) => [r.repository.name, r.policyText.length]),
     ),
     caches,
+  };
+}
+
+/** How the program reaches a cluster it did not create: through the `eks` settings of its config. */
+function adoptedCluster(cluster: ClusterModel, deployRoleArn: string, provider: aws.Provider) {
+  if (!cluster.eks)
+    throw new Error(`${cluster.configPath}: an adopted cluster with a cache needs eks`);
+  const { clusterName, oidcIssuer } = cluster.eks;
+  return {
+    kubeconfig: adoptedKubeconfig(clusterName, cluster.region, deployRoleArn, provider),
+    oidcIssuer,
   };
 }

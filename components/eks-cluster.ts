@@ -3,7 +3,6 @@ import * as eks from "@pulumi/eks";
 import * as pulumi from "@pulumi/pulumi";
 import { mirrorUserData } from "../cache/containerd";
 import { ClusterModel } from "../config/model";
-import { requireProvider } from "./providers";
 
 export interface EksClusterArgs {
   cluster: ClusterModel & { create: NonNullable<ClusterModel["create"]> };
@@ -25,8 +24,11 @@ export class EksCluster extends pulumi.ComponentResource {
   readonly kubeconfig: pulumi.Output<string>;
   readonly oidcIssuer: pulumi.Output<string>;
 
-  constructor(name: string, args: EksClusterArgs, opts: pulumi.ComponentResourceOptions) {
-    requireProvider("EksCluster", opts);
+  constructor(
+    name: string,
+    args: EksClusterArgs,
+    opts: pulumi.ComponentResourceOptions & { provider: aws.Provider },
+  ) {
     super("registry-hub:eks:EksCluster", name, {}, opts);
     const { cluster } = args;
     const nodeRole = new aws.iam.Role(
@@ -74,7 +76,7 @@ export class EksCluster extends pulumi.ComponentResource {
           : undefined,
       },
       // A remote component: its aws children see only providers handed to it by package.
-      { parent: this, dependsOn: attachments, providers: { aws: opts.provider! } },
+      { parent: this, dependsOn: attachments, providers: { aws: opts.provider } },
     );
     this.kubeconfig = eksCluster.kubeconfigJson;
     this.oidcIssuer = eksCluster.oidcIssuer;
