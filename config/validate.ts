@@ -66,24 +66,16 @@ function describeIssue(issue: z.core.$ZodIssue): string[] {
   return [`${configPath(issue.path)}: ${issue.message}`];
 }
 
-function duplicates<T>(
-  items: T[],
-  key: (item: T) => string | undefined,
-  path: (index: number) => string,
-  what: string,
-) {
+function duplicates(values: (string | undefined)[], path: (index: number) => string, what: string) {
   const seen = new Map<string, number>();
-  return items.flatMap((item, i) => {
-    const value = key(item);
+  return values.flatMap((value, i) => {
     if (value === undefined) return [];
     const first = seen.get(value);
     if (first === undefined) {
       seen.set(value, i);
       return [];
     }
-    return [
-      `${configPath([path(i)])}: ${what} ${value} is already used at ${configPath([path(first)])}`,
-    ];
+    return [`${configPath([path(i)])}: ${what} ${value} is already used at ${configPath([path(first)])}`];
   });
 }
 
@@ -122,35 +114,11 @@ function crossReferenceProblems(input: PartialConfig): string[] {
     inRegistryAccount(p?.principalArn, ["pushers", i, "principalArn"], "a pusher"),
   );
   problems.push(
-    ...duplicates(
-      pushers,
-      (p) => p?.name,
-      (i) => `pushers[${i}].name`,
-      "pusher name",
-    ),
+    ...duplicates(pushers.map((p) => p?.name), (i) => `pushers[${i}].name`, "pusher name"),
+    ...duplicates(repositories.map((r) => r?.name), (i) => `repositories[${i}].name`, "repository"),
+    ...duplicates(accounts.map((a) => a?.name), (i) => `accounts[${i}].name`, "account name"),
+    ...duplicates(accounts.map((a) => a?.accountId), (i) => `accounts[${i}].accountId`, "account id"),
   );
-  problems.push(
-    ...duplicates(
-      repositories,
-      (r) => r?.name,
-      (i) => `repositories[${i}].name`,
-      "repository",
-    ),
-  );
-  problems.push(
-    ...duplicates(
-      accounts,
-      (a) => a?.name,
-      (i) => `accounts[${i}].name`,
-      "account name",
-    ),
-  );
-  problems.push(
-    ...duplicates(
-      accounts,
-      (a) => a?.accountId,
-      (i) => `accounts[${i}].accountId`,
-      "account id",
     ),
   );
 
@@ -159,8 +127,7 @@ function crossReferenceProblems(input: PartialConfig): string[] {
   );
   problems.push(
     ...duplicates(
-      clusters,
-      (x) => x.cluster?.name,
+      clusters.map((x) => x.cluster?.name),
       (i) => `accounts[${clusters[i].a}].clusters[${clusters[i].c}].name`,
       "cluster name",
     ),
