@@ -75,7 +75,9 @@ function duplicates(values: (string | undefined)[], path: (index: number) => str
       seen.set(value, i);
       return [];
     }
-    return [`${configPath([path(i)])}: ${what} ${value} is already used at ${configPath([path(first)])}`];
+    return [
+      `${configPath([path(i)])}: ${what} ${value} is already used at ${configPath([path(first)])}`,
+    ];
   });
 }
 
@@ -114,11 +116,25 @@ function crossReferenceProblems(input: PartialConfig): string[] {
     inRegistryAccount(p?.principalArn, ["pushers", i, "principalArn"], "a pusher"),
   );
   problems.push(
-    ...duplicates(pushers.map((p) => p?.name), (i) => `pushers[${i}].name`, "pusher name"),
-    ...duplicates(repositories.map((r) => r?.name), (i) => `repositories[${i}].name`, "repository"),
-    ...duplicates(accounts.map((a) => a?.name), (i) => `accounts[${i}].name`, "account name"),
-    ...duplicates(accounts.map((a) => a?.accountId), (i) => `accounts[${i}].accountId`, "account id"),
-  );
+    ...duplicates(
+      pushers.map((p) => p?.name),
+      (i) => `pushers[${i}].name`,
+      "pusher name",
+    ),
+    ...duplicates(
+      repositories.map((r) => r?.name),
+      (i) => `repositories[${i}].name`,
+      "repository",
+    ),
+    ...duplicates(
+      accounts.map((a) => a?.name),
+      (i) => `accounts[${i}].name`,
+      "account name",
+    ),
+    ...duplicates(
+      accounts.map((a) => a?.accountId),
+      (i) => `accounts[${i}].accountId`,
+      "account id",
     ),
   );
 
