@@ -116,6 +116,14 @@ export const clusterSchema = z
         message: "only for adopted clusters; a created cluster has its own",
       });
     }
+    // The cache's token refresher is a native sidecar, which Kubernetes runs from 1.29 on.
+    if (c.create && c.cache && Number(c.create.version.split(".")[1]) < 29) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["create", "version"],
+        message: "a cluster with a cache needs Kubernetes 1.29 or later (native sidecars)",
+      });
+    }
     if (c.nodeRoleArn && c.cache && !c.eks) {
       ctx.addIssue({
         code: "custom",

@@ -254,6 +254,12 @@ const CASES: Case[] = [
     message: /only for adopted clusters/,
   },
   {
+    title: "a cache on a created cluster older than Kubernetes 1.29",
+    break: (raw) => (createdProd(raw).create.version = "1.28"),
+    path: "registry-hub:accounts[1].clusters[1].create.version",
+    message: /1\.29 or later/,
+  },
+  {
     title: "a NodePort above 32767",
     break: (raw) => (adoptedBeta(raw).cache.nodePort = 40000),
     path: "registry-hub:accounts[1].clusters[0].cache.nodePort",
