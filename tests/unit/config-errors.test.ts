@@ -255,7 +255,7 @@ const CASES: Case[] = [
   },
   {
     title: "a cache on a created cluster older than Kubernetes 1.29",
-    break: (raw) => (createdProd(raw).create.version = "1.28"),
+    break: (raw) => ((createdProd(raw).create as { version: string }).version = "1.28"),
     path: "registry-hub:accounts[1].clusters[1].create.version",
     message: /1\.29 or later/,
   },
