@@ -66,11 +66,11 @@ export interface HubConfig {
 }
 
 /** The node role a created cluster gets: named up front so policies can name it before it exists. */
-export function createdNodeRoleName(cluster: string): string {
+function createdNodeRoleName(cluster: string): string {
   return `registry-hub-${cluster}-nodes`;
 }
 
-export function cacheRoleName(cluster: string): string {
+function cacheRoleName(cluster: string): string {
   return `registry-hub-${cluster}-cache`;
 }
 

@@ -66,6 +66,20 @@ function describeIssue(issue: z.core.$ZodIssue): string[] {
   return [`${configPath(issue.path)}: ${issue.message}`];
 }
 
+/** Duplicates of `items[].key` in the top-level list `list`. */
+function unique<K extends string>(
+  items: (Partial<Record<K, string>> | undefined)[],
+  list: string,
+  key: K,
+  what: string,
+) {
+  return duplicates(
+    items.map((item) => item?.[key]),
+    (i) => `${list}[${i}].${key}`,
+    what,
+  );
+}
+
 function duplicates(values: (string | undefined)[], path: (index: number) => string, what: string) {
   const seen = new Map<string, number>();
   return values.flatMap((value, i) => {
@@ -116,26 +130,10 @@ function crossReferenceProblems(input: PartialConfig): string[] {
     inRegistryAccount(p?.principalArn, ["pushers", i, "principalArn"], "a pusher"),
   );
   problems.push(
-    ...duplicates(
-      pushers.map((p) => p?.name),
-      (i) => `pushers[${i}].name`,
-      "pusher name",
-    ),
-    ...duplicates(
-      repositories.map((r) => r?.name),
-      (i) => `repositories[${i}].name`,
-      "repository",
-    ),
-    ...duplicates(
-      accounts.map((a) => a?.name),
-      (i) => `accounts[${i}].name`,
-      "account name",
-    ),
-    ...duplicates(
-      accounts.map((a) => a?.accountId),
-      (i) => `accounts[${i}].accountId`,
-      "account id",
-    ),
+    ...unique(pushers, "pushers", "name", "pusher name"),
+    ...unique(repositories, "repositories", "name", "repository"),
+    ...unique(accounts, "accounts", "name", "account name"),
+    ...unique(accounts, "accounts", "accountId", "account id"),
   );
 
   const clusters = accounts.flatMap((account, a) =>

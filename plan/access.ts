@@ -38,7 +38,7 @@ export interface AccessPlan {
 
 export const POLICY_SIZE_LIMIT = 10_240;
 
-export function pullersOf(cluster: ClusterModel): Puller[] {
+function pullersOf(cluster: ClusterModel): Puller[] {
   const pullers: Puller[] = [{ principalArn: cluster.nodeRoleArn, kind: "nodes", cluster }];
   if (cluster.cache) pullers.push({ principalArn: cluster.cache.roleArn, kind: "cache", cluster });
   return pullers;

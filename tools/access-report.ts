@@ -27,7 +27,7 @@ export interface AccessReport {
 }
 
 /** An account that is not in the config, for the "other accounts get nothing" row. */
-export const FOREIGN_ACCOUNT_ID = "999999999999";
+const FOREIGN_ACCOUNT_ID = "999999999999";
 const FOREIGN_ORG_ID = "o-foreignorg00";
 
 /** What broad identity policies people really attach: seed 002's ecr:* and seed 003's read on *. */
@@ -36,7 +36,7 @@ const ecrReadEverywhere = policyDocument([
   { Effect: "Allow", Action: [...PULL_ACTIONS, GET_AUTHORIZATION_TOKEN], Resource: "*" },
 ]);
 
-export function reportPrincipals(config: HubConfig, plan: AccessPlan): ReportPrincipal[] {
+function reportPrincipals(config: HubConfig, plan: AccessPlan): ReportPrincipal[] {
   const { registry, access } = config;
   const orgId = access.organizationId;
   const iamRole = (accountId: string, name: string) =>
@@ -86,7 +86,7 @@ export function reportPrincipals(config: HubConfig, plan: AccessPlan): ReportPri
   ];
 }
 
-export const REPORT_ACTIONS = sortedUnique([...PULL_ACTIONS, ...PUSH_ONLY_ACTIONS]);
+const REPORT_ACTIONS = sortedUnique([...PULL_ACTIONS, ...PUSH_ONLY_ACTIONS]);
 
 export async function buildAccessReport(stack: string, config: HubConfig): Promise<AccessReport> {
   const plan = planAccess(config);
