@@ -63,16 +63,25 @@ export function installMocks(stack = "test"): void {
   );
 }
 
+/**
+ * The engine's own "program finished" test: the SDK's queue of outstanding RPCs has drained.
+ * Internal to the SDK, so it is looked up at run time rather than imported with types.
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as {
+  waitForRPCs: () => Promise<void>;
+};
+
 /** Runs `program` and returns every resource it registered, once registrations have settled. */
-export async function collect(program: () => unknown, timeoutMs = 10_000): Promise<Registered[]> {
+export async function collect(program: () => unknown): Promise<Registered[]> {
   registered = [];
   program();
-  const deadline = Date.now() + timeoutMs;
-  let last = -1;
-  while (registered.length !== last) {
-    if (Date.now() > deadline) throw new Error("resource registrations did not settle");
-    last = registered.length;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+  let seen = -1;
+  while (registered.length !== seen) {
+    seen = registered.length;
+    await waitForRPCs();
+    // Resources created inside an apply register a turn after the output they wait on resolves.
+    await new Promise((resolve) => setImmediate(resolve));
   }
   return registered;
 }

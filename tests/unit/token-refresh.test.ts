@@ -3,6 +3,7 @@ import { spawn, spawnSync } from "node:child_process";
 import {
   chmodSync,
   existsSync,
+  mkdirSync,
   mkdtempSync,
   readFileSync,
   rmSync,
@@ -72,15 +73,15 @@ describe("ECR token refresh", () => {
   describe("the refresher sidecar", function () {
     // Generous bounds: each case ends as soon as its condition holds, a loaded CI machine waits longer.
     this.timeout(30_000);
-    /** Runs the refresher with a fake `aws` until `until` holds, then stops it. */
+    /** Runs the refresher with fake commands (`aws` at least) until `until` holds, then stops it. */
     async function runRefresher(
-      fakeAws: string,
+      fakeCommands: Record<string, string>,
       until: () => boolean,
       env: Record<string, string> = {},
     ) {
       const bin = join(dir, "bin");
-      spawnSync("mkdir", [bin]);
-      script("bin/aws", fakeAws);
+      mkdirSync(bin);
+      for (const [name, text] of Object.entries(fakeCommands)) script(`bin/${name}`, text);
       const refresher = script("refresher", REFRESHER_SCRIPT);
       const child = spawn("/bin/sh", [refresher], {
         env: {
@@ -93,9 +94,11 @@ describe("ECR token refresh", () => {
       let output = "";
       child.stdout.on("data", (d) => (output += d));
       child.stderr.on("data", (d) => (output += d));
+      const closed = new Promise((resolve) => child.on("close", resolve));
       const deadline = Date.now() + 20_000;
       while (!until() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       child.kill("SIGKILL");
+      await closed;
       return output;
     }
 
@@ -103,7 +106,7 @@ describe("ECR token refresh", () => {
       const calls = join(dir, "calls");
       const fakeAws = `#!/bin/sh\necho "$@" >> ${calls}\nprintf '%s-%s' ${FAKE_TOKEN} "$(wc -l < ${calls} | tr -d ' ')"\n`;
       const output = await runRefresher(
-        fakeAws,
+        { aws: fakeAws },
         () => existsSync(calls) && readFileSync(calls, "utf8").split("\n").length > 3,
         {
           REFRESH_SECONDS: "1",
@@ -122,19 +125,25 @@ describe("ECR token refresh", () => {
     });
 
     it("keeps the last good token and retries soon when a refresh fails", async () => {
-      const calls = join(dir, "calls");
+      const sleeps = join(dir, "sleeps");
       writeFileSync(join(dir, "password"), "previous-token");
-      const fakeAws = `#!/bin/sh\necho x >> ${calls}\nexit 255\n`;
       const output = await runRefresher(
-        fakeAws,
-        () => existsSync(calls) && readFileSync(calls, "utf8").split("\n").length > 2,
         {
-          RETRY_SECONDS: "1",
+          aws: "#!/bin/sh\nprintf partial-token\nexit 255\n",
+          // Looks at the token directory when the refresher goes to sleep, the one moment
+          // between fetches, so the check cannot race the next fetch's redirection.
+          sleep: `#!/bin/sh\nif [ -e "$ECR_TOKEN_FILE.tmp" ]; then t=left; else t=clean; fi\necho "$1 $t" >> ${sleeps}\nexec /bin/sleep "$1"\n`,
         },
+        () => existsSync(sleeps) && readFileSync(sleeps, "utf8").split("\n").length > 2,
+        { RETRY_SECONDS: "1" },
       );
       assert.equal(readFileSync(join(dir, "password"), "utf8"), "previous-token");
-      assert.ok(!existsSync(join(dir, "password.tmp")));
+      assert.deepEqual(readFileSync(sleeps, "utf8").split("\n").slice(0, 2), [
+        "1 clean",
+        "1 clean",
+      ]);
       assert.match(output, /refresh failed; retrying in 1s/);
+      assert.ok(!output.includes("partial-token"));
     });
   });
 
