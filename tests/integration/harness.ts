@@ -3,8 +3,9 @@
  * against an in-process S3 emulator (s3rver) with a recorder of every S3 request, plus a local
  * upstream registry standing in for ECR, umoci-built images and skopeo pulls.
  *
- * Every process, server and temp dir this module starts is tracked and released by stopAll();
- * a process 'exit' hook SIGKILLs any child left over if the run is torn down abruptly.
+ * Every process, server and temp dir this module starts is tracked and released by stopAll(),
+ * except s3rver's data dir (see startS3); a process 'exit' hook removes that dir and SIGKILLs
+ * any child left over if the run is torn down abruptly.
  */
 import { ChildProcess, spawn } from "child_process";
 import * as crypto from "crypto";
@@ -309,7 +310,11 @@ export const S3RVER_KEY = "S3RVER";
 export async function startS3(bucket: string): Promise<S3Emulator> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const S3rver = require("s3rver") as S3rverConstructor;
-  const dataDir = tempDir("s3rver");
+  // s3rver can answer a PUT before its file write has finished (it resolves on the request
+  // body's end, not the file's), so a write may outlive close(): removing the dir in stopAll()
+  // made that write throw ENOENT into whichever test ran next. The dir goes at process exit.
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "s3rver-"));
+  process.on("exit", () => fs.rmSync(dataDir, { recursive: true, force: true }));
   const backendPort = await freePort();
   const s3rver = new S3rver({
     address: "127.0.0.1",
