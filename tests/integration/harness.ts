@@ -4,8 +4,8 @@
  * upstream registry standing in for ECR, umoci-built images and skopeo pulls.
  *
  * Every process, server and temp dir this module starts is tracked and released by stopAll(),
- * except s3rver's data dir (see startS3); a process 'exit' hook removes that dir and SIGKILLs
- * any child left over if the run is torn down abruptly.
+ * except s3rver's data dir (see startS3), which a process 'exit' hook removes; that hook also
+ * SIGKILLs any child left over if the run is torn down abruptly.
  */
 import { ChildProcess, spawn } from "child_process";
 import * as crypto from "crypto";
@@ -66,6 +66,7 @@ export function requireToolsOrSkip(ctx: Mocha.Context): void {
 
 const cleanups: Array<() => Promise<void> | void> = [];
 const liveChildren = new Set<ChildProcess>();
+const dirsRemovedAtExit: string[] = [];
 
 process.on("exit", () => {
   for (const child of liveChildren) {
@@ -75,6 +76,7 @@ process.on("exit", () => {
       // already gone
     }
   }
+  for (const dir of dirsRemovedAtExit) fs.rmSync(dir, { recursive: true, force: true });
 });
 
 /** Releases everything started so far, newest first; never throws. */
@@ -89,9 +91,11 @@ export async function stopAll(): Promise<void> {
   }
 }
 
-export function tempDir(prefix: string): string {
+/** A temp dir removed by stopAll(), or at process exit for one a server may still write to. */
+export function tempDir(prefix: string, removedBy: "stopAll" | "exit" = "stopAll"): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-`));
-  cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+  if (removedBy === "exit") dirsRemovedAtExit.push(dir);
+  else cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
   return dir;
 }
 
@@ -312,9 +316,8 @@ export async function startS3(bucket: string): Promise<S3Emulator> {
   const S3rver = require("s3rver") as S3rverConstructor;
   // s3rver can answer a PUT before its file write has finished (it resolves on the request
   // body's end, not the file's), so a write may outlive close(): removing the dir in stopAll()
-  // made that write throw ENOENT into whichever test ran next. The dir goes at process exit.
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "s3rver-"));
-  process.on("exit", () => fs.rmSync(dataDir, { recursive: true, force: true }));
+  // made that write throw ENOENT into whichever test ran next.
+  const dataDir = tempDir("s3rver", "exit");
   const backendPort = await freePort();
   const s3rver = new S3rver({
     address: "127.0.0.1",
