@@ -13,6 +13,7 @@ import { PROJECT, hubConfigSchema } from "../config/schema";
 import { validateConfig } from "../config/validate";
 import { POLICY_SIZE_LIMIT, planAccess } from "../plan/access";
 import { Scale, generateRawConfig, withOneMoreCluster } from "./generate";
+import { promiseOf, registrationsSettled } from "../tests/components/mocks";
 
 export interface CaseArgs {
   scale: Scale;
@@ -134,15 +135,6 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
   });
 }
 
-function outputPromise<T>(output: pulumi.Output<T>): Promise<T> {
-  return new Promise<T>((resolve) => {
-    output.apply((value) => {
-      resolve(value);
-      return value;
-    });
-  });
-}
-
 /** URN as the mock monitor builds it: the parent's type chain, then the resource's own. */
 function urnsOf(): Map<string, string> | undefined {
   const monitor = pulumi.runtime.getMonitor() as unknown as {
@@ -258,23 +250,19 @@ export async function runCase(args: CaseArgs): Promise<CaseResult> {
     const outputs = deployHub(validation.config);
     const constructMs = performance.now() - start;
 
-    // Settled: every returned output resolved, and no new registration for 250 ms.
-    const outputsResolved = outputPromise(pulumi.output(outputs));
-    const stable = (async () => {
-      let last = -1;
-      let quiet = 0;
-      while (quiet < 5) {
-        await new Promise((resolve) => setTimeout(resolve, 50));
-        quiet = registrations.length === last ? quiet + 1 : 0;
-        last = registrations.length;
-      }
-    })();
+    // Settled: every returned output resolved, and the SDK has no registration left to make.
+    let outputsResolvedAt = 0;
     await withTimeout(
-      Promise.all([outputsResolved, stable]),
+      Promise.all([
+        promiseOf(pulumi.output(outputs), timeoutMs).then(
+          () => (outputsResolvedAt = performance.now()),
+        ),
+        registrationsSettled(() => registrations.length),
+      ]),
       timeoutMs,
       "registrations and outputs",
     );
-    const settledMs = Math.max(lastRegistrationAt, performance.now() - 250) - start;
+    const settledMs = Math.max(lastRegistrationAt, outputsResolvedAt) - start;
     const deployCpuMs = cpuMs(process.cpuUsage(deployCpu));
 
     const byType: Record<string, number> = {};

@@ -72,17 +72,25 @@ const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as {
   waitForRPCs: () => Promise<void>;
 };
 
+/**
+ * Resolves once the program has stopped registering: the SDK's RPC queue has drained and no
+ * apply has registered more since. Shared with the benchmarks, which count registrations too.
+ */
+export async function registrationsSettled(count: () => number): Promise<void> {
+  let seen = -1;
+  while (count() !== seen) {
+    seen = count();
+    await waitForRPCs();
+    // Lets applies still queued behind the drained RPCs run, and register, before counting again.
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
 /** Runs `program` and returns every resource it registered, once registrations have settled. */
 export async function collect(program: () => unknown): Promise<Registered[]> {
   registered = [];
   program();
-  let seen = -1;
-  while (registered.length !== seen) {
-    seen = registered.length;
-    await waitForRPCs();
-    // Resources created inside an apply register a turn after the output they wait on resolves.
-    await new Promise((resolve) => setImmediate(resolve));
-  }
+  await registrationsSettled(() => registered.length);
   return registered;
 }
 
