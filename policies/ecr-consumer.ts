@@ -7,7 +7,7 @@
  * characters of inline policy per role at about 150 repositories, and would change every
  * node role whenever a repository is added.
  */
-import { GET_AUTHORIZATION_TOKEN, PULL_ACTIONS } from "./ecr-actions";
+import { GET_AUTHORIZATION_TOKEN, PULL_ACTIONS, repositoryArn } from "./ecr-actions";
 import { PolicyDocument, PolicyStatement, oneOrMany, policyDocument } from "./document";
 
 export interface ConsumerPull {
@@ -24,7 +24,7 @@ export function consumerPullStatements(pull: ConsumerPull): PolicyStatement[] {
       Sid: "PullFromCentralRegistry",
       Effect: "Allow",
       Action: [...PULL_ACTIONS],
-      Resource: `arn:${pull.partition}:ecr:${pull.registryRegion}:${pull.registryAccountId}:repository/*`,
+      Resource: repositoryArn(pull.partition, pull.registryRegion, pull.registryAccountId, "*"),
     },
   ];
   if (pull.excludedRepositoryArns.length > 0) {
