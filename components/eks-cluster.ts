@@ -3,6 +3,7 @@ import * as eks from "@pulumi/eks";
 import * as pulumi from "@pulumi/pulumi";
 import { mirrorUserData } from "../cache/containerd";
 import { ClusterModel } from "../config/model";
+import { policyDocument, renderPolicy } from "../policies/document";
 
 export interface EksClusterArgs {
   cluster: ClusterModel & { create: NonNullable<ClusterModel["create"]> };
@@ -35,16 +36,15 @@ export class EksCluster extends pulumi.ComponentResource {
       `${name}-nodes`,
       {
         name: cluster.nodeRoleName,
-        assumeRolePolicy: JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [
+        assumeRolePolicy: renderPolicy(
+          policyDocument([
             {
               Effect: "Allow",
               Principal: { Service: "ec2.amazonaws.com" },
               Action: "sts:AssumeRole",
             },
-          ],
-        }),
+          ]),
+        ),
       },
       { parent: this },
     );

@@ -88,7 +88,7 @@ for (const stack of ["prod", "sandbox"] as const) {
       }
     });
 
-    it("creates the clusters the config asks for in their account, with the node role the policies name", () => {
+    it("creates the clusters the config asks for in their account, with the node role the policies name, assumable by EC2 only", () => {
       const created = config.accounts.flatMap((a) => a.clusters).filter((c) => c.create);
       const clusters = ofType(resources, "eks:index:Cluster");
       assert.deepEqual(
@@ -109,6 +109,16 @@ for (const stack of ["prod", "sandbox"] as const) {
         );
         assert.ok(role, "the node role is created with the name the policies use");
         assert.equal(providerName(role), `account-${cluster.accountName}`);
+        assert.deepEqual(JSON.parse(role.inputs.assumeRolePolicy), {
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Principal: { Service: "ec2.amazonaws.com" },
+              Action: "sts:AssumeRole",
+            },
+          ],
+        });
       }
     });
 
