@@ -1,6 +1,6 @@
 /** Values for the twuni docker-registry chart that runs a cluster's cache. */
 import { CacheModel } from "../config/model";
-import { CacheRegistryConfig, REGISTRY_PORT, ROOT_DIRECTORY } from "./registry-config";
+import { CacheRegistryConfig, REGISTRY_PORT } from "./registry-config";
 import { REFRESHER_PATH, SCRIPTS_DIR, TOKEN_DIR, TOKEN_FILE } from "./token-refresh";
 
 export const CHART = { name: "docker-registry", version: "3.0.0", repo: "https://helm.twun.io" };
@@ -31,7 +31,7 @@ export function cacheHelmValues(input: CacheValuesInput) {
     s3: {
       region: s3.region,
       bucket: s3.bucket,
-      rootdirectory: ROOT_DIRECTORY,
+      rootdirectory: s3.rootdirectory,
       encrypt: s3.encrypt,
       secure: s3.secure,
     },
