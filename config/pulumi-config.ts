@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { PROJECT } from "./schema";
 import { namespaced } from "./stack-file";
 import { HubConfig } from "./model";
-import { validateConfig } from "./validate";
+import { formatProblems, validateConfig } from "./validate";
 
 /** Reads and checks the stack's config; a bad config stops the program before any resource exists. */
 export function readHubConfig(): HubConfig {
@@ -15,7 +15,7 @@ export function readHubConfig(): HubConfig {
   const validation = validateConfig(raw);
   if (!validation.ok) {
     throw new pulumi.RunError(
-      `invalid ${PROJECT} config in Pulumi.${pulumi.getStack()}.yaml:\n${validation.problems.map((p) => `  ${p}`).join("\n")}`,
+      `invalid ${PROJECT} config in Pulumi.${pulumi.getStack()}.yaml:\n${formatProblems(validation.problems)}`,
     );
   }
   return validation.config;

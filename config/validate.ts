@@ -10,6 +10,11 @@ import { ACCESS_MODES, AccessMode, HubConfigInput, PROJECT, hubConfigSchema } fr
 
 export type Validation = { ok: true; config: HubConfig } | { ok: false; problems: string[] };
 
+/** The problems as an indented list, one per line, for the program's error and the tools. */
+export function formatProblems(problems: string[]): string {
+  return problems.map((p) => `  ${p}`).join("\n");
+}
+
 /** Raw values of the `registry-hub:*` keys, keyed without the namespace. */
 export type RawConfig = Record<string, unknown>;
 

@@ -1,4 +1,5 @@
 /** What a config change does to access: grants added and removed, policy sizes that moved. */
+import { POLICY_SIZE_LIMIT } from "../plan/access";
 import { AccessReport, Capability, capabilities } from "./access-report";
 
 export interface Grant {
@@ -63,7 +64,7 @@ export function formatDiff(diff: AccessDiff, baseLabel: string): string {
   lines.push(...diff.added.map((g) => grant("+", g)), ...diff.removed.map((g) => grant("-", g)));
   if (diff.added.length + diff.removed.length === 0) lines.push("  no grant added or removed");
   if (diff.policySizes.length > 0) {
-    lines.push("Repository policy sizes (characters, limit 10240):");
+    lines.push(`Repository policy sizes (characters, limit ${POLICY_SIZE_LIMIT}):`);
     lines.push(
       ...diff.policySizes.map((s) => `  ${s.repository}: ${size(s.before)} -> ${size(s.after)}`),
     );

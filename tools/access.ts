@@ -8,7 +8,7 @@
 import { execFileSync } from "node:child_process";
 import { parseArgs } from "node:util";
 import { rawConfigFromYaml, readStackFile } from "../config/stack-file";
-import { RawConfig, validateConfig } from "../config/validate";
+import { RawConfig, formatProblems, validateConfig } from "../config/validate";
 import { HubConfig } from "../config/model";
 import { buildAccessReport, formatReport } from "./access-report";
 import { diffReports, formatDiff } from "./access-diff";
@@ -19,9 +19,7 @@ const USAGE =
 function checked(raw: RawConfig, label: string): HubConfig | undefined {
   const validation = validateConfig(raw);
   if (validation.ok) return validation.config;
-  console.error(
-    `${label}: invalid registry-hub config:\n${validation.problems.map((p) => `  ${p}`).join("\n")}`,
-  );
+  console.error(`${label}: invalid registry-hub config:\n${formatProblems(validation.problems)}`);
   return undefined;
 }
 
