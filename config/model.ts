@@ -74,7 +74,7 @@ function cacheRoleName(cluster: string): string {
   return `registry-hub-${cluster}-cache`;
 }
 
-function roleArn(partition: string, accountId: string, name: string): string {
+export function roleArn(partition: string, accountId: string, name: string): string {
   return `arn:${partition}:iam::${accountId}:role/${name}`;
 }
 

@@ -2,9 +2,9 @@
  * The access report: every policy the program would deploy, and what the IAM simulator
  * decides for the principals that matter, named ones and outsiders.
  */
-import { HubConfig } from "../config/model";
+import { HubConfig, roleArn } from "../config/model";
 import { AccessMode } from "../config/schema";
-import { GET_AUTHORIZATION_TOKEN, PULL_ACTIONS, PUSH_ONLY_ACTIONS } from "../policies/ecr-actions";
+import { GET_AUTHORIZATION_TOKEN, PULL_ACTIONS, PUSH_ACTIONS } from "../policies/ecr-actions";
 import { PolicyDocument, policyDocument, sortedUnique } from "../policies/document";
 import { AccessPlan, POLICY_SIZE_LIMIT, planAccess } from "../plan/access";
 import { Decision, simulate } from "./simulate";
@@ -39,8 +39,7 @@ const ecrReadEverywhere = policyDocument([
 function reportPrincipals(config: HubConfig, plan: AccessPlan): ReportPrincipal[] {
   const { registry, access } = config;
   const orgId = access.organizationId;
-  const iamRole = (accountId: string, name: string) =>
-    `arn:${registry.partition}:iam::${accountId}:role/${name}`;
+  const someoneElse = (accountId: string) => roleArn(registry.partition, accountId, "someone-else");
   const pusherArns = sortedUnique(config.repositories.flatMap((r) => r.pusherArns));
   return [
     ...plan.pullers.map((p) => ({
@@ -67,26 +66,24 @@ function reportPrincipals(config: HubConfig, plan: AccessPlan): ReportPrincipal[
       identityPolicies: [ecrFullAccess],
     },
     {
-      arn: iamRole(registry.accountId, "someone-else"),
+      arn: someoneElse(registry.accountId),
       role: "unnamed role in the registry account (holds ecr:*)",
       identityPolicies: [ecrFullAccess],
     },
     ...config.accounts.map((account) => ({
-      arn: iamRole(account.accountId, "someone-else"),
+      arn: someoneElse(account.accountId),
       role: `unnamed role in account ${account.name} (holds ECR read on *)`,
       identityPolicies: [ecrReadEverywhere],
       orgId,
     })),
     {
-      arn: iamRole(FOREIGN_ACCOUNT_ID, "someone-else"),
+      arn: someoneElse(FOREIGN_ACCOUNT_ID),
       role: "role in an account outside the config (holds ECR read on *)",
       identityPolicies: [ecrReadEverywhere],
       orgId: FOREIGN_ORG_ID,
     },
   ];
 }
-
-const REPORT_ACTIONS = sortedUnique([...PULL_ACTIONS, ...PUSH_ONLY_ACTIONS]);
 
 export async function buildAccessReport(stack: string, config: HubConfig): Promise<AccessReport> {
   const plan = planAccess(config);
@@ -105,7 +102,8 @@ export async function buildAccessReport(stack: string, config: HubConfig): Promi
       decision: await simulate({ ...base, action: GET_AUTHORIZATION_TOKEN, resourceArn: "*" }),
     });
     for (const repo of plan.repositories) {
-      for (const action of REPORT_ACTIONS) {
+      // Push needs every pull action too, so this covers both capabilities.
+      for (const action of PUSH_ACTIONS) {
         const decision = await simulate({
           ...base,
           action,
@@ -162,7 +160,7 @@ export function capabilities(
     [GET_AUTHORIZATION_TOKEN, ...actions].every((a) => allowed.has(a));
   const result: Capability[] = [];
   if (can(PULL_ACTIONS)) result.push("pull");
-  if (can([...PULL_ACTIONS, ...PUSH_ONLY_ACTIONS])) result.push("push");
+  if (can(PUSH_ACTIONS)) result.push("push");
   return result;
 }
 
