@@ -54,6 +54,7 @@ export function deployHub(config: HubConfig) {
           oidcIssuer,
           registryHost: config.registry.host,
           registryRegion: config.registry.region,
+          deployRoleArn: account.deployRoleArn,
         },
         { aws: provider, kubernetes },
       );

@@ -55,8 +55,9 @@ export function adoptedCluster(
     cluster.eks = {
       clusterName: name,
       oidcIssuer: `oidc.eks.${REGION}.amazonaws.com/id/${(c.toString(16).toUpperCase() + "B3A1C0FFEE").padEnd(32, "0")}`,
+      kubernetesVersion: "1.31",
     };
-    cluster.cache = { nodePort: 30500 };
+    cluster.cache = { port: 20500 };
   }
   return cluster;
 }

@@ -1,6 +1,8 @@
 /**
- * The distribution (v3) configuration of a cluster's pull-through cache. The Helm release
- * deploys exactly this object; the integration tests run the real registry with it.
+ * The distribution (v3) configuration of a cluster's pull-through cache. The chart in
+ * charts/registry-cache renders exactly this object as config.yml (it merges no defaults of
+ * its own); the integration tests render the chart with Helm and run the real registry on
+ * what comes out.
  */
 import { CREDENTIAL_HELPER_PATH, HELPER_LIFETIME_SECONDS } from "./token-refresh";
 
@@ -10,37 +12,56 @@ export interface CacheRegistrySettings {
   bucket: string;
   /** The central registry, e.g. 333333333333.dkr.ecr.us-east-1.amazonaws.com */
   upstreamHost: string;
-  ttlHours: number;
+  /** The port on the node's 127.0.0.1. */
+  port: number;
+  /** How long the registry caches the credential helper's answer. */
+  helperLifetimeSeconds?: number;
 }
 
-export const REGISTRY_PORT = 5000;
 export const ROOT_DIRECTORY = "/cache";
+/**
+ * S3 accepts no ACL but this one on a bucket with BucketOwnerEnforced ownership
+ * (AccessControlListNotSupported); v3 sends `private` by default and refuses an empty value.
+ */
+export const OBJECT_ACL = "bucket-owner-full-control";
 
 export function cacheRegistryConfig(settings: CacheRegistrySettings) {
   return {
     version: "0.1",
     log: { level: "info", formatter: "json" },
-    http: { addr: `:${REGISTRY_PORT}`, headers: { "X-Content-Type-Options": ["nosniff"] } },
+    // Loopback only: containerd on the same node is the one client (hostNetwork pod). No
+    // debug listener: it would serve pprof and expvar to anything on the node.
+    http: {
+      addr: `127.0.0.1:${settings.port}`,
+      headers: { "X-Content-Type-Options": ["nosniff"] },
+    },
     storage: {
-      // No regionendpoint: on AWS it sends the IRSA STS call to S3, which answers 405 (seed 004).
+      // No regionendpoint: on AWS it sends the IRSA STS call to S3, which answers 405.
       s3: {
         region: settings.region,
         bucket: settings.bucket,
         rootdirectory: ROOT_DIRECTORY,
         encrypt: true,
         secure: true,
+        objectacl: OBJECT_ACL,
       },
       // Blob GETs answer 307 to a presigned S3 URL: layer bytes go S3 -> node, not through the pod.
       redirect: { disable: false },
-      // The proxy's TTL expiry deletes blobs.
-      delete: { enabled: true },
-      cache: { blobdescriptor: "inmemory" },
+      // No in-memory blob descriptor cache: the bucket's lifecycle rule deletes blobs under
+      // every node's cache, and a stale "exists" would redirect to a deleted object.
     },
+    // A storage failure turns every answer into 503, which containerd skips at once.
     health: { storagedriver: { enabled: true, interval: "10s", threshold: 3 } },
     proxy: {
       remoteurl: `https://${settings.upstreamHost}`,
-      ttl: `${settings.ttlHours}h`,
-      exec: { command: CREDENTIAL_HELPER_PATH, lifetime: `${HELPER_LIFETIME_SECONDS}s` },
+      // Every node runs a cache on the same bucket; v3's TTL scheduler keeps one shared
+      // scheduler-state.json that each instance would overwrite. "0s" turns it off and the
+      // bucket's lifecycle rule expires cached content instead (same rule: age since fetch).
+      ttl: "0s",
+      exec: {
+        command: CREDENTIAL_HELPER_PATH,
+        lifetime: `${settings.helperLifetimeSeconds ?? HELPER_LIFETIME_SECONDS}s`,
+      },
     },
   };
 }

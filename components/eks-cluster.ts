@@ -72,7 +72,7 @@ export class EksCluster extends pulumi.ComponentResource {
         createOidcProvider: true,
         providerCredentialOpts: { roleArn: args.deployRoleArn },
         nodeUserData: cluster.cache
-          ? mirrorUserData(args.registryHost, cluster.cache.nodePort)
+          ? mirrorUserData(args.registryHost, cluster.cache.port)
           : undefined,
       },
       // A remote component: its aws children see only providers handed to it by package.

@@ -1,13 +1,11 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
-import { CHART, RELEASE_NAME, SCRIPTS_CONFIGMAP, cacheHelmValues } from "../cache/helm-values";
-import { REGISTRY_PORT, cacheRegistryConfig } from "../cache/registry-config";
-import { CREDENTIAL_HELPER_SCRIPT, REFRESHER_SCRIPT } from "../cache/token-refresh";
+import { CHART_PATH, RELEASE_NAME, cacheChartValues } from "../cache/chart-values";
+import { ROOT_DIRECTORY, cacheRegistryConfig } from "../cache/registry-config";
 import { ClusterModel } from "../config/model";
 import { renderPolicy } from "../policies/document";
-import { serviceAccountTrustPolicy, tlsOnlyBucketPolicy } from "../policies/cache-storage";
+import { cacheBucketPolicy, serviceAccountTrustPolicy } from "../policies/cache-storage";
 
 export interface RegistryCacheArgs {
   cluster: ClusterModel & { cache: NonNullable<ClusterModel["cache"]> };
@@ -16,6 +14,8 @@ export interface RegistryCacheArgs {
   oidcIssuer: pulumi.Input<string>;
   registryHost: string;
   registryRegion: string;
+  /** The account's deploy role, the only principal that may change the bucket policy. */
+  deployRoleArn: string;
 }
 
 export interface RegistryCacheProviders {
@@ -79,7 +79,14 @@ export class RegistryCache extends pulumi.ComponentResource {
       `${name}-bucket`,
       {
         bucket: bucket.id,
-        policy: renderPolicy(tlsOnlyBucketPolicy(cluster.partition, cache.bucketName)),
+        policy: renderPolicy(
+          cacheBucketPolicy({
+            partition: cluster.partition,
+            bucket: cache.bucketName,
+            cacheRoleArn: cache.roleArn,
+            deployRoleArn: args.deployRoleArn,
+          }),
+        ),
       },
       inAccount,
     );
@@ -93,6 +100,13 @@ export class RegistryCache extends pulumi.ComponentResource {
             status: "Enabled",
             filter: {},
             abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+          },
+          {
+            // The cache's expiry: the registry's own TTL is off (see cache/registry-config.ts).
+            id: "expire-cached-content",
+            status: "Enabled",
+            filter: { prefix: `${ROOT_DIRECTORY.replace(/^\//, "")}/` },
+            expiration: { days: cache.expiryDays },
           },
         ],
       },
@@ -126,51 +140,38 @@ export class RegistryCache extends pulumi.ComponentResource {
     const inCluster = { parent: this, provider: providers.kubernetes };
     const namespace = new k8s.core.v1.Namespace(
       `${name}-ns`,
-      { metadata: { name: cache.namespace } },
-      inCluster,
-    );
-    const scripts = new k8s.core.v1.ConfigMap(
-      `${name}-scripts`,
       {
-        metadata: { name: SCRIPTS_CONFIGMAP, namespace: namespace.metadata.name },
-        data: {
-          "ecr-credential-helper": CREDENTIAL_HELPER_SCRIPT,
-          "ecr-token-refresher": REFRESHER_SCRIPT,
+        metadata: {
+          name: cache.namespace,
+          // The cache runs on the host network, which the baseline Pod Security level forbids.
+          labels: { "pod-security.kubernetes.io/enforce": "privileged" },
         },
       },
       inCluster,
-    );
-    const haSharedSecret = new random.RandomPassword(
-      `${name}-ha-shared-secret`,
-      { length: 32, special: false },
-      { parent: this },
     );
     const release = new k8s.helm.v3.Release(
       `${name}-release`,
       {
         name: RELEASE_NAME,
         namespace: namespace.metadata.name,
-        chart: CHART.name,
-        version: CHART.version,
-        repositoryOpts: { repo: CHART.repo },
-        values: cacheHelmValues({
+        chart: CHART_PATH,
+        values: cacheChartValues({
           cache,
           registryConfig: cacheRegistryConfig({
             region: cluster.region,
             bucket: cache.bucketName,
             upstreamHost: args.registryHost,
-            ttlHours: cache.ttlHours,
+            port: cache.port,
           }),
           registryRegion: args.registryRegion,
-          haSharedSecret: haSharedSecret.result,
         }),
       },
-      { ...inCluster, dependsOn: [scripts, rolePolicy, bucket] },
+      { ...inCluster, dependsOn: [rolePolicy, bucket] },
     );
 
     this.bucketName = bucket.bucket;
     this.roleArn = role.arn;
-    this.endpoint = `http://127.0.0.1:${cache.nodePort} on every node (Service ${RELEASE_NAME}-docker-registry:${REGISTRY_PORT})`;
+    this.endpoint = `http://127.0.0.1:${cache.port} on every node`;
     this.registerOutputs({
       bucketName: this.bucketName,
       roleArn: this.roleArn,

@@ -26,7 +26,7 @@ export interface ClusterModel {
   /** Set for clusters the program creates. */
   create?: CreateClusterSettings;
   /** Set for adopted clusters that have a cache. */
-  eks?: { clusterName: string; oidcIssuer: string };
+  eks?: { clusterName: string; oidcIssuer: string; kubernetesVersion?: string };
   cache?: CacheModel;
 }
 

@@ -8,6 +8,13 @@ import { z } from "zod";
 export const PROJECT = "registry-hub";
 export const ACCESS_MODES = ["roles", "accounts", "organization"] as const;
 export type AccessMode = (typeof ACCESS_MODES)[number];
+/** Kubernetes runs native sidecars (the cache's token refresher) from 1.29 on. */
+export const MIN_CACHE_KUBERNETES_MINOR = 29;
+/** distribution v3.1.1 (2.8 cannot answer ECR's Basic challenge), from ECR Public: no anonymous pull limits. */
+export const REGISTRY_IMAGE =
+  "public.ecr.aws/docker/library/registry:3.1.1@sha256:1be55279f18a2fe1a74edf2664cac61c1bea305b7b4642dab412e7affdcb3e33";
+export const TOKEN_REFRESHER_IMAGE =
+  "public.ecr.aws/aws-cli/aws-cli:2.22.35@sha256:6977c83ae3dc99f28fcf8276b9ea5eec33833cd5be40574b34112e98113ec7a2";
 
 const accountId = z.string().regex(/^\d{12}$/, "not a 12-digit AWS account id");
 const roleArn = z
@@ -37,22 +44,45 @@ const oidcIssuer = z
     "not an EKS OIDC issuer (oidc.eks.<region>.amazonaws.com/id/<ID>, without https://)",
   );
 
+/** A container image by digest, so every node runs the same bytes whatever a tag now says. */
+const pinnedImage = z
+  .string()
+  .regex(
+    /^[a-z0-9.-]+(:\d+)?\/[a-z0-9._/-]+(:[\w.-]+)?@sha256:[0-9a-f]{64}$/,
+    "an image pinned by digest, like <registry>/<repository>:<tag>@sha256:<64 hex>",
+  );
+
 export const cacheSchema = z.strictObject({
-  nodePort: z
+  /**
+   * The port the cache listens on, on each node's 127.0.0.1 only. Below the NodePort range
+   * (30000-32767): kube-proxy would otherwise capture it for a Service.
+   */
+  port: z
     .number()
     .int()
-    .min(30000, "NodePorts are 30000-32767")
-    .max(32767, "NodePorts are 30000-32767")
-    .default(30500),
+    .min(1024, "a port in 1024-29999 (unprivileged, below the NodePort range)")
+    .max(29999, "a port in 1024-29999 (unprivileged, below the NodePort range)")
+    .default(20500),
   namespace: simpleName.default("registry-cache"),
-  replicas: z.number().int().min(1).max(10).default(2),
-  /** How long a pulled-through blob stays cached after its last pull. */
-  ttlHours: z.number().int().min(1).max(8760).default(168),
+  /**
+   * Days a cached blob or manifest stays in the bucket after the cache fetched it from the
+   * central registry. Pulls served from the cache do not extend it.
+   */
+  expiryDays: z.number().int().min(1).max(365).default(7),
+  images: z
+    .strictObject({
+      registry: pinnedImage.default(REGISTRY_IMAGE),
+      tokenRefresher: pinnedImage.default(TOKEN_REFRESHER_IMAGE),
+    })
+    .prefault({}),
 });
+
+const kubernetesVersion = z.string().regex(/^1\.\d{2}$/, "an EKS Kubernetes version like 1.31");
+const minorOf = (version: string) => Number(version.split(".")[1]);
 
 export const createClusterSchema = z
   .strictObject({
-    version: z.string().regex(/^1\.\d{2}$/, "an EKS Kubernetes version like 1.31"),
+    version: kubernetesVersion,
     instanceType: z.string().regex(/^[a-z0-9-]+\.[a-z0-9]+$/, "an EC2 instance type like t3.large"),
     desiredSize: z.number().int().min(1).default(2),
     minSize: z.number().int().min(1).default(1),
@@ -94,6 +124,8 @@ export const clusterSchema = z
           .string()
           .regex(/^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/, "not an EKS cluster name"),
         oidcIssuer,
+        /** The cluster's Kubernetes version; required with a cache, which needs 1.29 or later. */
+        kubernetesVersion: kubernetesVersion.optional(),
       })
       .optional(),
     /** Or let the program create the cluster. */
@@ -117,18 +149,27 @@ export const clusterSchema = z
       });
     }
     // The cache's token refresher is a native sidecar, which Kubernetes runs from 1.29 on.
-    if (c.create && c.cache && Number(c.create.version.split(".")[1]) < 29) {
+    const version = c.create ? c.create.version : c.eks?.kubernetesVersion;
+    const versionPath = c.create ? ["create", "version"] : ["eks", "kubernetesVersion"];
+    if (c.cache && c.eks && version === undefined) {
       ctx.addIssue({
         code: "custom",
-        path: ["create", "version"],
-        message: "a cluster with a cache needs Kubernetes 1.29 or later (native sidecars)",
+        path: versionPath,
+        message: `an adopted cluster with a cache must declare its Kubernetes version (1.${MIN_CACHE_KUBERNETES_MINOR} or later)`,
+      });
+    } else if (c.cache && version !== undefined && minorOf(version) < MIN_CACHE_KUBERNETES_MINOR) {
+      ctx.addIssue({
+        code: "custom",
+        path: versionPath,
+        message: `a cluster with a cache needs Kubernetes 1.${MIN_CACHE_KUBERNETES_MINOR} or later (native sidecars)`,
       });
     }
     if (c.nodeRoleArn && c.cache && !c.eks) {
       ctx.addIssue({
         code: "custom",
         path: ["eks"],
-        message: "an adopted cluster with a cache needs eks.clusterName and eks.oidcIssuer",
+        message:
+          "an adopted cluster with a cache needs eks.clusterName, eks.oidcIssuer and eks.kubernetesVersion",
       });
     }
   });

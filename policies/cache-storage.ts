@@ -78,9 +78,40 @@ export function serviceAccountTrustPolicy(trust: ServiceAccountTrust): PolicyDoc
   ]);
 }
 
-/** The bucket policy: refuse every request that does not come over TLS. */
-export function tlsOnlyBucketPolicy(partition: string, bucket: string): PolicyDocument {
-  const arn = bucketArn(partition, bucket);
+export interface CacheBucketPolicyInput {
+  partition: string;
+  bucket: string;
+  /** The cache's IRSA role: the only principal that reads or writes cached objects. */
+  cacheRoleArn: string;
+  /** The account's deploy role: the only principal that may change the bucket's policy. */
+  deployRoleArn: string;
+}
+
+/** Reading, writing and deleting objects: what a principal could use to read or replace images. */
+export const S3_OBJECT_DATA_ACTIONS = [
+  ...S3_OBJECT_ACTIONS,
+  "s3:DeleteObjectVersion",
+  "s3:GetObjectAttributes",
+  "s3:GetObjectVersion",
+  "s3:PutObjectAcl",
+  "s3:RestoreObject",
+].sort();
+/** What would remove the policy's protection or the cached data with it. */
+export const S3_BUCKET_GUARD_ACTIONS = [
+  "s3:DeleteBucket",
+  "s3:DeleteBucketPolicy",
+  "s3:PutBucketPolicy",
+  "s3:PutLifecycleConfiguration",
+];
+
+/**
+ * The bucket policy: TLS only; cached objects for the cache role alone (any other principal
+ * of the account could read every image the cluster may pull, or plant content the cache
+ * would serve while ECR is unreachable); the policy itself for the deploy role alone. The
+ * account's root user can still delete a bucket policy, so nobody is locked out.
+ */
+export function cacheBucketPolicy(input: CacheBucketPolicyInput): PolicyDocument {
+  const arn = bucketArn(input.partition, input.bucket);
   return policyDocument([
     {
       Sid: "DenyInsecureTransport",
@@ -89,6 +120,22 @@ export function tlsOnlyBucketPolicy(partition: string, bucket: string): PolicyDo
       Action: "s3:*",
       Resource: [arn, `${arn}/*`],
       Condition: { Bool: { "aws:SecureTransport": "false" } },
+    },
+    {
+      Sid: "DenyObjectsExceptCacheRole",
+      Effect: "Deny",
+      Principal: "*",
+      Action: S3_OBJECT_DATA_ACTIONS,
+      Resource: `${arn}/*`,
+      Condition: { ArnNotEquals: { "aws:PrincipalArn": input.cacheRoleArn } },
+    },
+    {
+      Sid: "DenyBucketChangesExceptDeployRole",
+      Effect: "Deny",
+      Principal: "*",
+      Action: S3_BUCKET_GUARD_ACTIONS,
+      Resource: arn,
+      Condition: { ArnNotEquals: { "aws:PrincipalArn": input.deployRoleArn } },
     },
   ]);
 }

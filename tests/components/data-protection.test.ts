@@ -66,6 +66,7 @@ describe("what holds data is protected", () => {
             oidcIssuer: cluster.eks!.oidcIssuer,
             registryHost: config.registry.host,
             registryRegion: config.registry.region,
+            deployRoleArn: config.accounts[1].deployRoleArn,
           },
           {
             aws: new aws.Provider("acct-p", { region: "us-east-1" }),

@@ -3,7 +3,7 @@ import { installMocks, collect, Registered } from "./mocks";
 import { stackConfig } from "../helpers";
 import { deployHub } from "../../hub";
 import { planAccess } from "../../plan/access";
-import { CHART, RELEASE_NAME } from "../../cache/helm-values";
+import { CHART_PATH, RELEASE_NAME } from "../../cache/chart-values";
 import { CREDENTIAL_HELPER_PATH, TOKEN_FILE } from "../../cache/token-refresh";
 import { mirrorUserData } from "../../cache/containerd";
 
@@ -124,49 +124,56 @@ describe("the cache of each cluster (prod: beta adopted, prod created; mock runt
         );
       });
 
-      it("installs the pinned chart with the v3 registry through the cluster's own Kubernetes provider", () => {
+      it("installs the repository's own chart on every node, loopback only, through the cluster's own Kubernetes provider", () => {
         const release = named("kubernetes:helm.sh/v3:Release", `${name}-cache-release`)!;
-        assert.equal(release.inputs.chart, CHART.name);
-        assert.equal(release.inputs.version, "3.0.0");
-        assert.equal(release.inputs.repositoryOpts.repo, "https://helm.twun.io");
+        assert.equal(release.inputs.chart, CHART_PATH);
+        assert.ok(!CHART_PATH.startsWith("/"), "no machine path in the release's inputs");
         assert.equal(release.inputs.name, RELEASE_NAME);
-        assert.ok(
-          !RELEASE_NAME.startsWith("registry"),
-          "a registry* Service injects REGISTRY_* variables",
-        );
         assert.equal(release.inputs.namespace, cache.namespace);
         assert.equal(providerOf(release), `${name}-k8s`);
+        const namespace = named("kubernetes:core/v1:Namespace", `${name}-cache-ns`)!;
+        assert.equal(
+          namespace.inputs.metadata.labels["pod-security.kubernetes.io/enforce"],
+          "privileged",
+          "hostNetwork pods need a namespace that allows them",
+        );
         const values = release.inputs.values;
-        assert.match(values.image.tag, /^3\./);
-        assert.equal(values.storage, "s3");
-        assert.equal(values.configData.storage.redirect.disable, false);
-        assert.equal(values.configData.storage.s3.regionendpoint, undefined);
-        assert.equal(values.s3.regionEndpoint, undefined);
-        assert.equal(values.configData.proxy.remoteurl, `https://${config.registry.host}`);
-        assert.equal(values.configData.proxy.exec.command, CREDENTIAL_HELPER_PATH);
-        assert.equal(values.proxy.enabled, false);
-        assert.deepEqual(values.service, {
-          type: "NodePort",
-          port: 5000,
-          nodePort: cache.nodePort,
+        assert.match(values.images.registry, /\/registry:3\.1\.1@sha256:[0-9a-f]{64}$/);
+        assert.match(values.images.tokenRefresher, /@sha256:[0-9a-f]{64}$/);
+        assert.ok(
+          !/docker\.io|^registry:/.test(values.images.registry),
+          "not pulled anonymously from Docker Hub",
+        );
+        const registry = values.registryConfig;
+        assert.equal(registry.http.addr, `127.0.0.1:${cache.port}`);
+        assert.equal(registry.http.debug, undefined, "no debug listener (pprof)");
+        assert.equal(registry.storage.s3.objectacl, "bucket-owner-full-control");
+        assert.equal(registry.storage.redirect.disable, false);
+        assert.equal(registry.storage.s3.regionendpoint, undefined);
+        assert.equal(registry.proxy.remoteurl, `https://${config.registry.host}`);
+        assert.equal(registry.proxy.ttl, "0s", "one bucket, many instances: no shared scheduler");
+        assert.equal(registry.proxy.exec.command, CREDENTIAL_HELPER_PATH);
+        assert.deepEqual(values.serviceAccount, {
+          name: cache.serviceAccount,
+          roleArn: cache.roleArn,
         });
-        assert.equal(
-          values.serviceAccount.annotations["eks.amazonaws.com/role-arn"],
-          cache.roleArn,
+        assert.equal(values.probes.liveness.httpGet.host, "127.0.0.1");
+        assert.equal(values.probes.liveness.httpGet.port, cache.port);
+        assert.deepEqual(values.registryEnv, [{ name: "OTEL_TRACES_EXPORTER", value: "none" }]);
+        assert.equal(values.podSecurityContext.runAsNonRoot, true);
+        assert.equal(values.paths.tokenFile, TOKEN_FILE);
+      });
+
+      it("expires cached content by bucket lifecycle after expiryDays", () => {
+        const lifecycle = named(
+          "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+          `${name}-cache-bucket`,
+        )!;
+        const rule = lifecycle.inputs.rules.find(
+          (r: { id: string }) => r.id === "expire-cached-content",
         );
-        assert.equal(values.serviceAccount.name, cache.serviceAccount);
-        assert.equal(values.secrets.haSharedSecret, "generated-ha-shared-secret");
-        assert.deepEqual(values.secrets.s3, {});
-        assert.ok(values.podDisruptionBudget.maxUnavailable >= 1);
-        assert.ok(values.resources.requests.memory);
-        assert.equal(
-          values.securityContext,
-          undefined,
-          "the chart's non-root security context is kept",
-        );
-        const [sidecar] = values.initContainers;
-        assert.equal(sidecar.restartPolicy, "Always");
-        assert.deepEqual(sidecar.startupProbe.exec.command, ["test", "-s", TOKEN_FILE]);
+        assert.deepEqual(rule.filter, { prefix: "cache/" });
+        assert.deepEqual(rule.expiration, { days: cache.expiryDays });
       });
 
       it("sends the kubeconfig of the right cluster to its Kubernetes provider", () => {
@@ -178,7 +185,7 @@ describe("the cache of each cluster (prod: beta adopted, prod created; mock runt
 
   it("configures containerd on created clusters' nodes to pull the central registry through the cache", () => {
     const eks = resources.find((r) => r.type === "eks:index:Cluster" && r.inputs.name === "prod")!;
-    assert.equal(eks.inputs.nodeUserData, mirrorUserData(config.registry.host, 30500));
+    assert.equal(eks.inputs.nodeUserData, mirrorUserData(config.registry.host, 20500));
     assert.match(
       eks.inputs.nodeUserData,
       /certs\.d\/333333333333\.dkr\.ecr\.us-east-1\.amazonaws\.com\/hosts\.toml/,

@@ -24,7 +24,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { CREDENTIAL_HELPER_PATH } from "../../cache/token-refresh";
 import { cacheRegistryConfig } from "../../cache/registry-config";
-import { cacheRolePolicy, tlsOnlyBucketPolicy } from "../../policies/cache-storage";
+import { cacheBucketPolicy, cacheRolePolicy } from "../../policies/cache-storage";
 import {
   CountingProxy,
   ImageSpec,
@@ -64,7 +64,7 @@ const PROGRAM_CONFIG = cacheRegistryConfig({
   region: "eu-west-1",
   bucket: BUCKET,
   upstreamHost: UPSTREAM_HOST,
-  ttlHours: 168,
+  port: 20500,
 });
 const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/registry-hub-it-cache`;
 const PROGRAM_POLICY = cacheRolePolicy(BUCKET, {
@@ -459,7 +459,12 @@ describe("cache registry (distribution 2.8) on S3 emulator, proxying a local ups
     const context = {
       principalArn: ROLE_ARN,
       accountId: ACCOUNT,
-      resourcePolicy: tlsOnlyBucketPolicy("aws", BUCKET),
+      resourcePolicy: cacheBucketPolicy({
+        partition: "aws",
+        bucket: BUCKET,
+        cacheRoleArn: ROLE_ARN,
+        deployRoleArn: `arn:aws:iam::${ACCOUNT}:role/pulumi-deploy`,
+      }),
       // Production talks TLS to S3 (secure: true); only the emulator is plain HTTP.
       contextVariables: { "aws:SecureTransport": "true" },
     };

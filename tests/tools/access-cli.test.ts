@@ -73,10 +73,10 @@ describe("tools/access.ts (child process)", function () {
     // Prod's config with two things broken.
     const raw = structuredClone(readStackFile(path.join(ROOT, "Pulumi.prod.yaml"))) as {
       registry: { accountId: string };
-      accounts: { clusters: { cache?: { nodePort: number } }[] }[];
+      accounts: { clusters: { cache?: { port: number } }[] }[];
     };
     raw.registry.accountId = "33333333333";
-    raw.accounts[1].clusters[0].cache!.nodePort = 80;
+    raw.accounts[1].clusters[0].cache!.port = 80;
     writeFileSync(
       invalidFile,
       stringify({
@@ -241,7 +241,7 @@ describe("tools/access.ts (child process)", function () {
           .map((l) => l.trim())
           .sort(),
         [
-          "registry-hub:accounts[1].clusters[0].cache.nodePort: NodePorts are 30000-32767",
+          "registry-hub:accounts[1].clusters[0].cache.port: a port in 1024-29999 (unprivileged, below the NodePort range)",
           "registry-hub:registry.accountId: not a 12-digit AWS account id",
         ],
       );

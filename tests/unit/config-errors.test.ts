@@ -13,9 +13,9 @@ const ROOT = path.resolve(__dirname, "../..");
 type Cluster = {
   name: string;
   nodeRoleArn?: string;
-  eks?: { clusterName: string; oidcIssuer: string };
+  eks?: { clusterName: string; oidcIssuer: string; kubernetesVersion?: string };
   create?: { minSize?: number; desiredSize?: number; subnetIds?: string[] };
-  cache?: { nodePort?: number; nodeport?: number };
+  cache?: { port?: number; nodeport?: number; images?: { registry?: string } };
   typo?: boolean;
 };
 type Raw = {
@@ -232,7 +232,8 @@ const CASES: Case[] = [
     title: "a cache on an adopted cluster without eks",
     break: (raw) => delete raw.accounts[1].clusters[0].eks,
     path: "registry-hub:accounts[1].clusters[0].eks",
-    message: /adopted cluster with a cache needs eks\.clusterName and eks\.oidcIssuer/,
+    message:
+      /adopted cluster with a cache needs eks\.clusterName, eks\.oidcIssuer and eks\.kubernetesVersion/,
   },
   {
     title: "both nodeRoleArn and create",
@@ -260,16 +261,34 @@ const CASES: Case[] = [
     message: /1\.29 or later/,
   },
   {
-    title: "a NodePort above 32767",
-    break: (raw) => (adoptedBeta(raw).cache.nodePort = 40000),
-    path: "registry-hub:accounts[1].clusters[0].cache.nodePort",
-    message: /30000-32767/,
+    title: "a cache port in the NodePort range, which kube-proxy may capture",
+    break: (raw) => (adoptedBeta(raw).cache.port = 30500),
+    path: "registry-hub:accounts[1].clusters[0].cache.port",
+    message: /1024-29999/,
   },
   {
-    title: "a NodePort below 30000",
-    break: (raw) => (createdProd(raw).cache.nodePort = 8080),
-    path: "registry-hub:accounts[1].clusters[1].cache.nodePort",
-    message: /30000-32767/,
+    title: "a privileged cache port",
+    break: (raw) => (createdProd(raw).cache.port = 80),
+    path: "registry-hub:accounts[1].clusters[1].cache.port",
+    message: /1024-29999/,
+  },
+  {
+    title: "an adopted cluster with a cache and no declared Kubernetes version",
+    break: (raw) => delete adoptedBeta(raw).eks.kubernetesVersion,
+    path: "registry-hub:accounts[1].clusters[0].eks.kubernetesVersion",
+    message: /must declare its Kubernetes version \(1\.29 or later\)/,
+  },
+  {
+    title: "an adopted cluster with a cache older than Kubernetes 1.29",
+    break: (raw) => (adoptedBeta(raw).eks.kubernetesVersion = "1.28"),
+    path: "registry-hub:accounts[1].clusters[0].eks.kubernetesVersion",
+    message: /1\.29 or later \(native sidecars\)/,
+  },
+  {
+    title: "a cache image by tag only",
+    break: (raw) => (adoptedBeta(raw).cache.images = { registry: "registry:3.1.1" }),
+    path: "registry-hub:accounts[1].clusters[0].cache.images.registry",
+    message: /pinned by digest/,
   },
   {
     title: "minSize above desiredSize",
@@ -334,14 +353,14 @@ describe("config errors: validateConfig rejects malformed configs with the confi
     const raw = prodRaw();
     raw.registry.accountId = "3";
     raw.repositories[1].name = "Team/App";
-    adoptedBeta(raw).cache.nodePort = 1;
+    adoptedBeta(raw).cache.port = 1;
     createdProd(raw).create.minSize = 5;
     raw.accounts[0].clusters[1].typo = true;
     const problems = problemsOf(raw);
     const paths = problems.map((p) => p.slice(0, p.indexOf(": ")));
     assert.deepEqual(paths.sort(), [
       "registry-hub:accounts[0].clusters[1].typo",
-      "registry-hub:accounts[1].clusters[0].cache.nodePort",
+      "registry-hub:accounts[1].clusters[0].cache.port",
       "registry-hub:accounts[1].clusters[1].create.desiredSize",
       "registry-hub:registry.accountId",
       "registry-hub:repositories[1].name",
@@ -366,14 +385,14 @@ describe("config errors: validateConfig rejects malformed configs with the confi
   });
 
   // Regression test: validateConfig used to look for cross-reference problems only once the
-  // schema passed, so this config reported the NodePort alone (fixed in 9f38c1f).
+  // schema passed, so this config reported the port alone (fixed in 9f38c1f).
   it("reports shape and cross-reference problems together", () => {
     const raw = prodRaw();
-    adoptedBeta(raw).cache.nodePort = 1; // shape
+    adoptedBeta(raw).cache.port = 1; // shape
     raw.repositories[1].pushers = ["nobody"]; // cross-reference
     const paths = problemsOf(raw).map((p) => p.slice(0, p.indexOf(": ")));
     assert.deepEqual(paths.sort(), [
-      "registry-hub:accounts[1].clusters[0].cache.nodePort",
+      "registry-hub:accounts[1].clusters[0].cache.port",
       "registry-hub:repositories[1].pushers[0]",
     ]);
   });

@@ -164,7 +164,7 @@ describe("ECR token refresh", () => {
         region: "us-east-1",
         bucket: "b",
         upstreamHost: "h",
-        ttlHours: 1,
+        port: 20500,
       });
       assert.equal(config.proxy.exec.lifetime, `${HELPER_LIFETIME_SECONDS}s`);
       assert.equal(Object.keys(config.proxy).includes("password"), false);
