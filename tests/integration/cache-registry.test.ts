@@ -1,155 +1,142 @@
 /**
- * Issue 4: the pull-through cache configuration, proven against the real registry, offline.
+ * The pull-through cache on the real parts: distribution v3.1.1 (the version the chart runs)
+ * on the configuration Helm renders from the program's values, its credential helper fed by
+ * its token refresher (both from the rendered ConfigMap, with a stand-in `aws` on PATH), an
+ * upstream that demands Basic auth for user AWS like ECR, S3 through s3rver behind a recorder.
  *
- * PROVES, with the program's own cacheRegistryConfig() run by the real distribution registry
- * (Debian docker-registry 2.8.2) on S3 (s3rver emulator) in front of a local upstream registry:
- * miss and hit pulls are byte-identical and land under the configured rootdirectory; a hit is a
- * 307 to a correctly SigV4-presigned S3 URL, so layer bytes bypass the registry (and with
- * redirect.disable they would not); cached images survive the upstream going away while an
- * uncached one fails fast; 20 concurrent pulls are correct; every S3 request the driver really
- * makes is allowed by the program's IAM policy (and seed 000's bucket/* policy is not enough).
- *
- * CANNOT PROVE (v3-only or AWS-only, no package for them here): proxy.exec (the ECR credential
- * helper; removed before running, checked at config level only), Basic-auth upstreams such as
- * ECR, IRSA / web identity (static emulator keys are used instead), TLS to S3, real S3 IAM
- * enforcement (emulated by recording requests + iam-simulate), the v3 S3 driver's exact calls,
- * TTL expiry (the program's ttl is days long and is not shortened here).
- *
- * Found on the way (2.8): a miss fetches each blob twice from the upstream (once for the client,
- * once for the background store); with an upstream that accepts connections but never answers,
- * a pull BY TAG hangs even for a cached image (no upstream response timeout), by digest it works.
+ * Only what must point at this machine differs from a node (see local-config.ts). IRSA, TLS
+ * to S3, real S3 IAM enforcement and S3 lifecycle runs cannot happen here: IAM is checked by
+ * replaying the recorded S3 requests through the IAM simulator, and the lifecycle rule's effect
+ * (objects under the root disappear) is applied by deleting them.
  */
 import { strict as assert } from "assert";
 import * as fs from "fs";
+import * as net from "net";
 import * as path from "path";
-import { CREDENTIAL_HELPER_PATH } from "../../cache/token-refresh";
-import { cacheRegistryConfig } from "../../cache/registry-config";
-import { cacheBucketPolicy, cacheRolePolicy } from "../../policies/cache-storage";
 import {
+  LIVENESS_PROBE,
+  cacheChartValues,
+  hungCacheClosedWithinSeconds,
+} from "../../cache/chart-values";
+import { OBJECT_ACL, ROOT_DIRECTORY, cacheRegistryConfig } from "../../cache/registry-config";
+import { TOKEN_FILE } from "../../cache/token-refresh";
+import { cacheBucketPolicy } from "../../policies/cache-storage";
+import { planAccess } from "../../plan/access";
+import { stackConfig } from "../helpers";
+import { RenderedChart, renderChart } from "./chart";
+import {
+  BasicAuthFront,
   CountingProxy,
+  Daemon,
   ImageSpec,
   LayoutImage,
   RegistryProcess,
   S3Emulator,
   buildImages,
   freePort,
+  httpRequest,
+  listeningSockets,
   pseudoRandomBytes,
   readLayoutImage,
   requireToolsOrSkip,
   sha256Hex,
   skopeoCopy,
   skopeoCopyOk,
+  startBasicAuthFront,
   startCountingProxy,
+  startDaemon,
   startRegistry,
   startS3,
   stopAll,
   tempDir,
   upstreamConfig,
   waitFor,
-  httpRequest,
 } from "./harness";
-import {
-  ConfigTree,
-  LOCALIZED_PATHS,
-  branch,
-  changedPaths,
-  pointAtThisMachine,
-} from "./local-config";
+import { LOCALIZED_PATHS, changedPaths, pointAtThisMachine } from "./local-config";
 import { iamCallsFor, simulateCalls } from "./s3-iam";
 
-const ACCOUNT = "444455556666";
-const BUCKET = `registry-hub-cache-it-${ACCOUNT}`;
-const UPSTREAM_HOST = "333333333333.dkr.ecr.eu-west-1.amazonaws.com";
-const PROGRAM_CONFIG = cacheRegistryConfig({
-  region: "eu-west-1",
-  bucket: BUCKET,
-  upstreamHost: UPSTREAM_HOST,
-  port: 20500,
+/** The prod stack's adopted cluster with a cache: the model, plan and values the program deploys. */
+const STACK = stackConfig("prod");
+const CLUSTER = STACK.accounts.flatMap((a) => a.clusters).find((c) => c.name === "beta")!;
+const CACHE = CLUSTER.cache!;
+const ACCOUNT = STACK.accounts.find((a) => a.name === CLUSTER.accountName)!;
+const CACHE_ROLE_POLICY = planAccess(STACK).pullers.find(
+  (p) => p.kind === "cache" && p.cluster.name === "beta",
+)!.policy;
+const BUCKET_POLICY = cacheBucketPolicy({
+  partition: CLUSTER.partition,
+  bucket: CACHE.bucketName,
+  cacheRoleArn: CACHE.roleArn,
+  deployRoleArn: ACCOUNT.deployRoleArn,
 });
-const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/registry-hub-it-cache`;
-const PROGRAM_POLICY = cacheRolePolicy(BUCKET, {
-  partition: "aws",
-  registryRegion: "eu-west-1",
-  registryAccountId: "333333333333",
-  excludedRepositoryArns: [],
-});
-/** Seed 000's first attempt: everything, but on the object ARN only. */
-const SEED_000_POLICY = {
-  Version: "2012-10-17",
-  Statement: [{ Effect: "Allow", Action: ["s3:*"], Resource: `arn:aws:s3:::${BUCKET}/*` }],
-};
+/** The credential helper's lifetime, shortened through the program's knob so rotation shows in seconds. */
+const HELPER_LIFETIME_SECONDS = 1;
 
-const BIG_BYTES = 21 * 1024 * 1024;
+function programValues(helperLifetimeSeconds?: number) {
+  return cacheChartValues({
+    cache: CACHE,
+    registryRegion: STACK.registry.region,
+    registryConfig: cacheRegistryConfig({
+      region: CLUSTER.region,
+      bucket: CACHE.bucketName,
+      upstreamHost: STACK.registry.host,
+      port: CACHE.port,
+      helperLifetimeSeconds,
+    }),
+  });
+}
+
+const BIG_BYTES = 50 * 1024 * 1024;
 const TINY = ["tiny-a", "tiny-b", "tiny-c", "tiny-d"];
 const repoOf = (name: string) => `team/${name}`;
+const ROOT = ROOT_DIRECTORY.replace(/^\/+/, "");
+const blobKey = (digest: string) => {
+  const hex = digest.split(":")[1];
+  return `${ROOT}/docker/registry/v2/blobs/sha256/${hex.slice(0, 2)}/${hex}/data`;
+};
 /** REGISTRY_IT_VERBOSE=1 prints the measurements behind each assertion. */
 const note = (message: string) => {
   if (process.env.REGISTRY_IT_VERBOSE) process.stdout.write(`      | ${message}\n`);
 };
 
-describe("cache registry config: v3-only parts, checked at config level", () => {
-  it("has proxy.exec (ECR credential helper) and no static proxy username/password; 2.8 cannot run exec", () => {
-    const config = PROGRAM_CONFIG as unknown as ConfigTree;
-    const proxy = branch(config, "proxy");
-    assert.equal(proxy.remoteurl, `https://${UPSTREAM_HOST}`);
-    const exec = branch(proxy, "exec");
-    assert.equal(exec.command, CREDENTIAL_HELPER_PATH);
-    assert.ok(
-      typeof exec.lifetime === "string" && /^\d+[smh]$/.test(exec.lifetime),
-      `lifetime ${JSON.stringify(exec.lifetime)}`,
-    );
-    assert.equal(proxy.username, undefined);
-    assert.equal(proxy.password, undefined);
-    const s3 = branch(config, "storage", "s3");
-    // IRSA: no static keys, and no regionendpoint (it would send the STS call to S3, seed 004).
-    for (const key of ["accesskey", "secretkey", "regionendpoint"])
-      assert.equal(s3[key], undefined, key);
-  });
-
-  it("the local run changes only what must point at this machine", () => {
-    const local = pointAtThisMachine(PROGRAM_CONFIG, {
-      s3Endpoint: "http://127.0.0.1:1",
-      accessKey: "k",
-      secretKey: "s",
-      upstreamUrl: "http://127.0.0.1:2",
-      addr: "127.0.0.1:3",
-    });
-    const changed = changedPaths(PROGRAM_CONFIG, local);
-    assert.deepEqual(
-      changed.filter((p) => !(LOCALIZED_PATHS as readonly string[]).includes(p)),
-      [],
-      `unexpected changes: ${changed.join(", ")}`,
-    );
-    assert.ok(changed.includes("proxy.exec.command"), "proxy.exec must be removed for 2.8");
-  });
-});
-
-describe("cache registry (distribution 2.8) on S3 emulator, proxying a local upstream", function () {
+describe("the cache on distribution v3.1.1, as the chart renders it", function () {
   let dir: string;
+  let rendered: RenderedChart;
   let s3: S3Emulator;
-  let upstreamPort: number;
   let upstream: RegistryProcess;
+  let ecr: BasicAuthFront;
+  let ecrPort: number;
   let upstreamCounter: CountingProxy;
+  let refresher: Daemon;
   let cache: RegistryProcess;
   let cacheCounter: CountingProxy;
-  let localConfig: ConfigTree;
-  let sourceLayout: string;
+  let localConfig: object;
+  let cacheEnv: Record<string, string>;
+  let tokenSource: string;
+  let tokenFile: string;
+  let traceConnections = 0;
+  let traceListener: net.Server | undefined;
   const source = new Map<string, LayoutImage>();
   const cached = new Set<string>();
-  const root = PROGRAM_CONFIG.storage.s3.rootdirectory.replace(/^\/+/, "");
-  const blobKey = (digest: string) => {
-    const hex = digest.split(":")[1];
-    return `${root}/docker/registry/v2/blobs/sha256/${hex.slice(0, 2)}/${hex}/data`;
-  };
   let pullCount = 0;
 
-  /** skopeo copy through `registryUrl` into a fresh OCI layout; checks digests against the source. */
-  async function pull(registryUrl: string, name: string, byDigest = false): Promise<LayoutImage> {
+  /**
+   * skopeo copy through `registryUrl` into a fresh OCI layout, checking digests; without
+   * credentials unless `creds` ("user:password") are given. Returns the pull's milliseconds.
+   */
+  async function pull(
+    registryUrl: string,
+    name: string,
+    byDigest = false,
+    creds?: string,
+  ): Promise<number> {
     const dest = path.join(dir, `pull-${pullCount++}`);
     const reference = byDigest ? `@${source.get(name)!.manifestDigest}` : ":v1";
-    await skopeoCopyOk(
+    const { ms } = await skopeoCopyOk(
       `docker://${registryUrl.replace("http://", "")}/${repoOf(name)}${reference}`,
       `oci:${dest}:v1`,
+      60_000,
+      creds ? ["--src-creds", creds] : ["--src-no-creds"],
     );
     const image = readLayoutImage(dest, "v1");
     const expected = source.get(name)!;
@@ -157,349 +144,459 @@ describe("cache registry (distribution 2.8) on S3 emulator, proxying a local ups
     assert.deepEqual(image.layers, expected.layers, `${name}: layers`);
     assert.deepEqual(image.config, expected.config, `${name}: config`);
     fs.rmSync(dest, { recursive: true, force: true });
-    return image;
+    return ms;
   }
 
   /** The proxy commits pulled blobs to storage in the background: wait until they are in S3. */
   async function waitUntilStored(name: string): Promise<void> {
     const image = source.get(name)!;
     for (const d of [image.config, ...image.layers]) {
-      await waitFor(
-        `${name} blob ${d.digest} in the bucket`,
-        () => s3.hasObject(blobKey(d.digest)),
-        20_000,
-        50,
-      );
+      const hex = d.digest.split(":")[1];
+      const link = `${ROOT}/docker/registry/v2/repositories/${repoOf(name)}/_layers/sha256/${hex}/link`;
+      const stored = async () => (await s3.hasObject(link)) && s3.hasObject(blobKey(d.digest));
+      await waitFor(`${name} blob stored and linked`, stored, 30_000, 50);
     }
   }
 
-  async function ensureCached(name: string): Promise<void> {
+  async function ensureCached(name: string, via = cacheCounter.url): Promise<void> {
     if (cached.has(name)) return;
-    await pull(cacheCounter.url, name);
+    await pull(via, name);
     await waitUntilStored(name);
     cached.add(name);
   }
 
+  function localize(config: object, port: number): object {
+    return pointAtThisMachine(config, {
+      s3Endpoint: s3.endpoint,
+      accessKey: s3.accessKey,
+      secretKey: s3.secretKey,
+      upstreamUrl: upstreamCounter.url,
+      addr: `127.0.0.1:${port}`,
+      credentialHelper: path.join(dir, "scripts", "ecr-credential-helper"),
+    });
+  }
+
+  async function startCache(name: string, config = localConfig): Promise<RegistryProcess> {
+    const port = Number(/:(\d+)$/.exec((config as { http: { addr: string } }).http.addr)![1]);
+    return startRegistry(name, config, port, dir, { binary: "v3", env: cacheEnv });
+  }
+
   before(async function () {
-    this.timeout(45_000);
+    this.timeout(120_000);
     requireToolsOrSkip(this);
     dir = tempDir("registry-hub-it");
-    s3 = await startS3(BUCKET);
+    rendered = await renderChart(programValues(HELPER_LIFETIME_SECONDS), dir);
 
-    upstreamPort = await freePort();
+    // v3 exports traces to localhost:4318 unless told not to: count who knocks.
+    traceListener = net.createServer((socket) => {
+      traceConnections++;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => {
+      traceListener!.once("error", () => {
+        traceListener = undefined;
+        resolve();
+      });
+      traceListener!.listen(4318, "127.0.0.1", () => resolve());
+    });
+
+    s3 = await startS3(CACHE.bucketName);
+    const upstreamPort = await freePort();
     const upstreamStart = startRegistry(
       "upstream",
       upstreamConfig(upstreamPort, path.join(dir, "upstream")),
       upstreamPort,
       dir,
+      { binary: "2.8" },
     );
-
-    sourceLayout = path.join(dir, "source");
+    const layout = path.join(dir, "source");
     const specs: ImageSpec[] = [
       ...TINY.map((name) => ({
         tag: name,
         files: { [`etc/${name}`]: pseudoRandomBytes(4096, name) },
       })),
       { tag: "never-cached", files: { "etc/never": "only upstream has this\n" } },
-      {
-        tag: "big",
-        files: { "data/big.bin": pseudoRandomBytes(BIG_BYTES, "big"), "etc/big": "big\n" },
-      },
+      { tag: "after-rotation", files: { "etc/rotated": "fetched with the second token\n" } },
+      { tag: "after-expiry", files: { "etc/expiry": "fetched after the lifecycle rule ran\n" } },
+      { tag: "big", files: { "data/big.bin": pseudoRandomBytes(BIG_BYTES, "big") } },
     ];
-    await buildImages(sourceLayout, dir, specs);
-    for (const spec of specs) source.set(spec.tag, readLayoutImage(sourceLayout, spec.tag));
-    assert.ok(
-      source.get("big")!.totalBytes >= 20 * 1024 * 1024,
-      "big image must be >= 20 MB after compression",
-    );
-
+    await buildImages(layout, dir, specs);
+    for (const spec of specs) source.set(spec.tag, readLayoutImage(layout, spec.tag));
     upstream = await upstreamStart;
     await Promise.all(
       specs.map((spec) =>
         skopeoCopyOk(
-          `oci:${sourceLayout}:${spec.tag}`,
+          `oci:${layout}:${spec.tag}`,
           `docker://127.0.0.1:${upstreamPort}/${repoOf(spec.tag)}:v1`,
         ),
       ),
     );
-    upstreamCounter = await startCountingProxy(upstreamPort);
+    ecr = await startBasicAuthFront(upstreamPort, "token-1");
+    ecrPort = ecr.port;
+    upstreamCounter = await startCountingProxy(ecrPort);
 
-    const cachePort = await freePort();
-    localConfig = pointAtThisMachine(PROGRAM_CONFIG, {
-      s3Endpoint: s3.endpoint,
-      accessKey: s3.accessKey,
-      secretKey: s3.secretKey,
-      upstreamUrl: upstreamCounter.url,
-      addr: `127.0.0.1:${cachePort}`,
+    // The pod's scripts, from the rendered ConfigMap, and a stand-in `aws` that prints the
+    // token the upstream currently accepts.
+    const scripts = path.join(dir, "scripts");
+    const bin = path.join(dir, "bin");
+    fs.mkdirSync(scripts);
+    fs.mkdirSync(bin);
+    for (const [name, text] of Object.entries(rendered.scripts))
+      fs.writeFileSync(path.join(scripts, name), text, { mode: 0o755 });
+    tokenSource = path.join(dir, "current-token");
+    fs.writeFileSync(tokenSource, "token-1");
+    fs.writeFileSync(path.join(bin, "aws"), `#!/bin/sh\ncat "${tokenSource}"\n`, { mode: 0o755 });
+    tokenFile = path.join(dir, "token", path.basename(TOKEN_FILE));
+    fs.mkdirSync(path.dirname(tokenFile));
+    const refresherContainer = rendered.pod.initContainers[0];
+    refresher = startDaemon("refresher", "sh", [path.join(scripts, "ecr-token-refresher")], dir, {
+      ...Object.fromEntries(refresherContainer.env.map((e) => [e.name, e.value])),
+      HOME: dir,
+      PATH: `${bin}:${process.env.PATH}`,
+      ECR_TOKEN_FILE: tokenFile,
+      // The refresher's own knob: refresh every second instead of every 6 hours.
+      REFRESH_SECONDS: "1",
     });
-    cache = await startRegistry("cache", localConfig, cachePort, dir);
-    cacheCounter = await startCountingProxy(cachePort);
+    await waitFor(
+      "the refresher's first token",
+      () => Promise.resolve(fs.existsSync(tokenFile)),
+      10_000,
+    );
+
+    const registryContainer = rendered.pod.containers[0];
+    cacheEnv = {
+      ...Object.fromEntries(registryContainer.env.map((e) => [e.name, e.value])),
+      ECR_TOKEN_FILE: tokenFile,
+    };
+    localConfig = localize(rendered.registryConfig, await freePort());
+    cache = await startCache("cache");
+    cacheCounter = await startCountingProxy(cache.port);
   });
 
   after(async function () {
     this.timeout(30_000);
-    if (this.currentTest?.state === "failed" && cache) {
-      process.stderr.write(`--- cache registry log (tail) ---\n${cache.logTail(30)}\n`);
+    if (cache && (process.env.REGISTRY_IT_VERBOSE || this.currentTest?.state === "failed")) {
+      process.stderr.write(`--- cache log (tail) ---\n${cache.logTail(60)}\n`);
     }
+    traceListener?.close();
     await stopAll();
   });
 
-  it("1. pulls through on a miss and again on a hit: identical digests, blobs under <rootdirectory>/docker/registry/v2", async function () {
-    this.timeout(30_000);
-    for (const name of ["tiny-a", "big"]) {
-      const image = source.get(name)!;
-      upstreamCounter.reset();
-      await pull(cacheCounter.url, name);
-      const missUpstreamBytes = upstreamCounter.bytesFromTarget();
-      await waitUntilStored(name);
-      cached.add(name);
-      const afterStore = upstreamCounter.bytesFromTarget();
-      assert.ok(
-        missUpstreamBytes >= image.totalBytes,
-        `${name} miss: upstream sent ${missUpstreamBytes} < ${image.totalBytes}`,
+  describe("what Helm renders", () => {
+    it("config.yml is exactly the program's object: nothing merged, no debug listener", () => {
+      assert.deepEqual(
+        rendered.registryConfig,
+        JSON.parse(JSON.stringify(programValues(HELPER_LIFETIME_SECONDS).registryConfig)),
       );
+      assert.equal((rendered.registryConfig.http as { debug?: unknown }).debug, undefined);
+    });
 
+    it("the local run changes only what must point at this machine", () => {
+      const changed = changedPaths(rendered.registryConfig, localConfig);
+      assert.deepEqual(
+        changed.filter((p) => !(LOCALIZED_PATHS as readonly string[]).includes(p)),
+        [],
+        `unexpected changes: ${changed.join(", ")}`,
+      );
+    });
+
+    it("runs on the host network on 127.0.0.1, probed there on a path that lists S3", () => {
+      const { pod } = rendered;
+      assert.equal(pod.hostNetwork, true);
+      const registry = pod.containers[0];
+      for (const probe of [registry.livenessProbe!, registry.readinessProbe!]) {
+        assert.deepEqual(probe.httpGet, {
+          host: "127.0.0.1",
+          port: CACHE.port,
+          path: LIVENESS_PROBE.path,
+        });
+        assert.ok(probe.timeoutSeconds <= 2);
+      }
+      assert.equal(pod.initContainers[0].restartPolicy, "Always", "native sidecar");
+      assert.ok(hungCacheClosedWithinSeconds() <= 30, `${hungCacheClosedWithinSeconds()} s`);
+    });
+
+    it("rolls the pods when a script changes, and only then", async () => {
+      const values = programValues(HELPER_LIFETIME_SECONDS);
+      const again = await renderChart(values, dir);
+      assert.equal(again.checksum, rendered.checksum);
+      values.scripts["ecr-token-refresher"] += "\n# changed\n";
+      const changed = await renderChart(values, dir);
+      assert.notEqual(changed.checksum, rendered.checksum);
+    });
+  });
+
+  describe("pulling through it", () => {
+    it("pulls by tag and by digest with no client credentials; the upstream saw the helper's token", async function () {
+      this.timeout(60_000);
+      await ensureCached("tiny-a");
+      await pull(cacheCounter.url, "tiny-a", true);
+      await pull(cacheCounter.url, "tiny-b", true);
+      assert.ok(ecr.acceptedTokens.length > 0, "the cache authenticated upstream");
+      assert.ok(ecr.acceptedTokens.every((t) => t.startsWith("token-")));
+      const outside = (await s3.keys("")).filter((k) => !k.startsWith(`${ROOT}/`));
+      assert.deepEqual(outside, [], "every object lives under the root directory");
+    });
+
+    it("answers a cached blob with 307 to the S3 endpoint: the registry sends < 2% of a 50 MB image", async function () {
+      this.timeout(120_000);
+      const big = source.get("big")!;
       upstreamCounter.reset();
-      await pull(cacheCounter.url, name);
-      const hitUpstreamBytes = upstreamCounter.bytesFromTarget();
-      // A hit asks the upstream for the tag only (HEAD manifest), never for blobs.
-      assert.ok(hitUpstreamBytes < 4096, `${name} hit: upstream sent ${hitUpstreamBytes} bytes`);
-      // (2.8 fetches a missed blob twice from upstream: once for the client, once to store it.)
+      // Side by side in one run: straight from the upstream, then the miss, then the hit.
+      const directMs = await pull(ecr.url, "big", false, "AWS:token-1");
+      await ensureCached("big");
+      const layer = big.layers[0];
+      const blob = await httpRequest(
+        `${cacheCounter.url}/v2/${repoOf("big")}/blobs/${layer.digest}`,
+      );
+      assert.equal(blob.status, 307);
+      const location = String(blob.headers.location);
+      assert.ok(
+        location.startsWith(`${s3.endpoint}/${CACHE.bucketName}/${blobKey(layer.digest)}?`),
+        location,
+      );
+      const body = await httpRequest(location, { timeoutMs: 30_000 });
+      assert.equal(body.status, 200);
+      assert.equal(`sha256:${sha256Hex(body.body)}`, layer.digest);
+
+      cacheCounter.reset();
+      upstreamCounter.reset();
+      const hitMs = await pull(cacheCounter.url, "big");
+      const sent = cacheCounter.bytesFromTarget();
       note(
-        `${name} (${image.totalBytes} B): upstream sent ${missUpstreamBytes} B on the miss, ${afterStore} B incl. background store, ${hitUpstreamBytes} B on the hit`,
+        `50 MB image (${big.totalBytes} B) hit: registry sent ${sent} B (${((100 * sent) / big.totalBytes).toFixed(3)}%), upstream ${upstreamCounter.bytesFromTarget()} B; pull ${hitMs} ms via the cache` +
+          `, ${directMs} ms straight from the upstream`,
       );
-    }
-    const keys = await s3.keys("");
-    assert.ok(keys.length > 0);
-    const outside = keys.filter((k) => !k.startsWith(`${root}/`));
-    assert.deepEqual(outside, [], "every object lives under the configured rootdirectory");
-    for (const name of ["tiny-a", "big"]) {
-      const image = source.get(name)!;
-      for (const d of [image.config, ...image.layers])
-        assert.ok(keys.includes(blobKey(d.digest)), blobKey(d.digest));
-      assert.ok(
-        keys.some((k) =>
-          k.startsWith(`${root}/docker/registry/v2/repositories/${repoOf(name)}/_manifests/`),
+      assert.ok(sent < 0.02 * big.totalBytes, `registry sent ${sent} of ${big.totalBytes} bytes`);
+    });
+
+    it("writes every S3 object with the only ACL a BucketOwnerEnforced bucket accepts", () => {
+      const writes = s3.requests.filter(
+        (r) =>
+          (r.method === "PUT" && r.key && !("partNumber" in r.query)) ||
+          (r.method === "POST" && "uploads" in r.query),
+      );
+      assert.ok(writes.length >= 4, `${writes.length} PutObject/CreateMultipartUpload requests`);
+      const wrong = writes
+        .filter((r) => r.acl !== OBJECT_ACL)
+        .map((r) => `${r.method} ${r.key}: ${r.acl}`);
+      assert.deepEqual(wrong, []);
+    });
+
+    it("20 concurrent pulls of cached images all succeed with the right digests", async function () {
+      this.timeout(90_000);
+      for (const name of TINY) await ensureCached(name);
+      const names = Array.from({ length: 20 }, (_, i) => TINY[i % TINY.length]);
+      const results = await Promise.allSettled(names.map((name) => pull(cacheCounter.url, name)));
+      assert.deepEqual(
+        results.flatMap((r, i) =>
+          r.status === "rejected" ? [`${names[i]}: ${String(r.reason)}`] : [],
         ),
+        [],
       );
-    }
-  });
+    });
 
-  it("2. a hit redirects (307) to a presigned S3 URL; the registry sends < 2% of a 21 MB image, ~100% with redirect.disable", async function () {
-    this.timeout(40_000);
-    await ensureCached("big");
-    const big = source.get("big")!;
-    const layer = big.layers[0];
-
-    const blob = await httpRequest(`${cacheCounter.url}/v2/${repoOf("big")}/blobs/${layer.digest}`);
-    assert.equal(blob.status, 307);
-    const location = String(blob.headers.location);
-    assert.ok(location.startsWith(`${s3.endpoint}/${BUCKET}/${blobKey(layer.digest)}?`), location);
-    const presigned = new URL(location).searchParams;
-    assert.equal(presigned.get("X-Amz-Algorithm"), "AWS4-HMAC-SHA256");
-    assert.equal(presigned.get("X-Amz-Expires"), "1200");
-    const before = s3.requests.length;
-    const body = await httpRequest(location, { timeoutMs: 20_000 });
-    assert.equal(body.status, 200);
-    assert.equal(`sha256:${sha256Hex(body.body)}`, layer.digest);
-    const served = s3.requests
-      .slice(before)
-      .find((r) => r.auth === "presigned" && r.key === blobKey(layer.digest));
-    assert.ok(served, "the emulator served the presigned GET");
-    assert.equal(
-      served.signatureValid,
-      true,
-      "presigned URL carries a valid SigV4 signature for the configured key",
-    );
-
-    cacheCounter.reset();
-    await pull(cacheCounter.url, "big");
-    const redirected = cacheCounter.bytesFromTarget();
-    note(`hit with redirects: registry sent ${redirected} of ${big.totalBytes} B`);
-    assert.ok(
-      redirected < 0.02 * big.totalBytes,
-      `registry sent ${redirected} of ${big.totalBytes} bytes with redirects`,
-    );
-
-    // Same storage, same config, but redirect.disable: the registry streams the bytes itself.
-    const streamingPort = await freePort();
-    const streamingConfig = structuredClone(localConfig);
-    branch(streamingConfig, "http").addr = `127.0.0.1:${streamingPort}`;
-    branch(streamingConfig, "storage").redirect = { disable: true };
-    const streaming = await startRegistry("cache-no-redirect", streamingConfig, streamingPort, dir);
-    const streamingCounter = await startCountingProxy(streamingPort);
-    try {
-      await pull(streamingCounter.url, "big");
-      const streamed = streamingCounter.bytesFromTarget();
-      note(`hit with redirect.disable: registry sent ${streamed} of ${big.totalBytes} B`);
-      assert.ok(
-        streamed > 0.9 * big.totalBytes,
-        `registry sent ${streamed} of ${big.totalBytes} bytes without redirects`,
-      );
-    } finally {
-      await streaming.stop();
-    }
-  });
-
-  it("3. upstream stopped: cached images still pull, an uncached one fails fast with a clear error", async function () {
-    this.timeout(40_000);
-    await ensureCached("tiny-a");
-    await ensureCached("tiny-b");
-    await upstream.stop();
-    try {
-      await pull(cacheCounter.url, "tiny-a");
-      await pull(cacheCounter.url, "tiny-b");
+    it("refuses a push", async function () {
+      this.timeout(30_000);
+      const layout = path.join(dir, "source");
       const result = await skopeoCopy(
-        `docker://127.0.0.1:${cacheCounter.port}/${repoOf("never-cached")}:v1`,
-        `oci:${path.join(dir, "never")}:v1`,
+        `oci:${layout}:tiny-c`,
+        `docker://127.0.0.1:${cache.port}/${repoOf("pushed")}:v1`,
         20_000,
       );
-      assert.notEqual(
-        result.code,
-        0,
-        "an image the cache never saw cannot be pulled while the upstream is down",
+      assert.notEqual(result.code, 0, "push accepted");
+      assert.deepEqual(
+        await s3.keys(`${ROOT}/docker/registry/v2/repositories/${repoOf("pushed")}`),
+        [],
       );
-      assert.equal(result.timedOut, false, "no hang");
-      assert.ok(result.ms < 10_000, `failed after ${result.ms} ms`);
-      note(`uncached pull failed after ${result.ms} ms: ${result.stderr.trim()}`);
-      assert.match(result.stderr, /manifest unknown/);
-    } finally {
-      upstream = await startRegistry(
-        "upstream",
-        upstreamConfig(upstreamPort, path.join(dir, "upstream")),
-        upstreamPort,
-        dir,
-      );
-    }
-  });
-
-  it("3b. upstream accepts connections but never answers: cached images still pull by digest (by tag 2.8 waits: noted)", async function () {
-    this.timeout(30_000);
-    await ensureCached("tiny-a");
-    upstreamCounter.setMode("blackhole");
-    try {
-      const started = Date.now();
-      await pull(cacheCounter.url, "tiny-a", true);
-      assert.ok(Date.now() - started < 10_000, "a digest pull never asks the upstream");
-      // By tag the 2.8 proxy asks the upstream first and its HTTP client has no response timeout:
-      // the pull waits as long as the upstream holds the connection open. Recorded, not asserted.
-      const byTag = await skopeoCopy(
-        `docker://127.0.0.1:${cacheCounter.port}/${repoOf("tiny-a")}:v1`,
-        `oci:${path.join(dir, "blackhole-tag")}:v1`,
-        3_000,
-      );
-      note(
-        `by tag with a black-holed upstream: ${byTag.timedOut ? "still waiting after 3 s (killed)" : `exit ${byTag.code} after ${byTag.ms} ms`}`,
-      );
-    } finally {
-      upstreamCounter.setMode("forward");
-    }
-  });
-
-  it("4. 20 concurrent pulls of cached images all succeed with correct digests", async function () {
-    this.timeout(40_000);
-    for (const name of TINY) await ensureCached(name);
-    const names = Array.from({ length: 20 }, (_, i) => TINY[i % TINY.length]);
-    const results = await Promise.allSettled(names.map((name) => pull(cacheCounter.url, name)));
-    const failures = results.flatMap((r, i) =>
-      r.status === "rejected" ? [`${names[i]}: ${String(r.reason)}`] : [],
-    );
-    assert.deepEqual(failures, []);
-  });
-
-  it("5. least privilege: every S3 request the registry made is allowed by the program's policy, not by seed 000's", async function () {
-    this.timeout(20_000);
-    const requests = s3.requests;
-    const operations = new Set<string>();
-    const calls = requests.flatMap((r) => {
-      const mapped = iamCallsFor(r);
-      mapped.forEach((c) => operations.add(c.operation));
-      return mapped;
     });
-    // Not vacuous: the run exercised reads, lists, multipart writes, copies and deletes.
-    for (const op of [
-      "ListObjects",
-      "GetObject",
-      "PutObject",
-      "CreateMultipartUpload",
-      "UploadPart",
-      "CompleteMultipartUpload",
-      "CopyObject",
-      "DeleteObjects",
-    ]) {
+  });
+
+  describe("credentials", () => {
+    it("follows a rotated token without a restart", async function () {
+      this.timeout(60_000);
+      ecr.setToken("token-2"); // the old token now fails, as an expired ECR token does
+      fs.writeFileSync(tokenSource, "token-2");
+      await waitFor(
+        "the refresher to write token-2",
+        () => Promise.resolve(fs.readFileSync(tokenFile, "utf8") === "token-2"),
+        15_000,
+      );
+      await new Promise((resolve) => setTimeout(resolve, (HELPER_LIFETIME_SECONDS + 1) * 1000));
+      await pull(cacheCounter.url, "after-rotation");
+      assert.equal(ecr.acceptedTokens.at(-1), "token-2");
+      assert.equal(cache.exited(), false);
+      assert.equal(refresher.exited(), false);
+      assert.doesNotMatch(refresher.logTail(200), /token-\d/, "the refresher never logs a token");
+    });
+  });
+
+  describe("what it exposes", () => {
+    it("listens on 127.0.0.1:<port> and nowhere else (no debug server)", () => {
+      const port = Number((localConfig as { http: { addr: string } }).http.addr.split(":")[1]);
+      assert.deepEqual(listeningSockets(cache.pid), [`127.0.0.1:${port}`]);
+    });
+
+    it("sends no traces to whatever listens on the node's localhost:4318", function () {
+      if (!traceListener) {
+        process.stderr.write("!! localhost:4318 is taken on this machine: trace check not run\n");
+        if (process.env.CI === "true") throw new Error("CI=true and localhost:4318 is taken");
+        this.skip();
+      }
+      assert.equal(traceConnections, 0);
+    });
+  });
+
+  describe("faults", () => {
+    it("restarted while the upstream is down, serves cached content by digest", async function () {
+      this.timeout(60_000);
+      await ensureCached("tiny-c");
+      await cache.stop();
+      await ecr.stop();
+      try {
+        cache = await startCache("cache-restarted");
+        const via = `http://127.0.0.1:${cache.port}`;
+        await pull(via, "tiny-c", true);
+        const never = await skopeoCopy(
+          `docker://127.0.0.1:${cache.port}/${repoOf("never-cached")}:v1`,
+          `oci:${path.join(dir, "never")}:v1`,
+          20_000,
+        );
+        assert.notEqual(never.code, 0, "nothing to serve for an image it never fetched");
+        assert.ok(never.ms < 10_000, `an uncached pull failed after ${never.ms} ms`);
+      } finally {
+        ecr = await startBasicAuthFront(upstream.port, "token-2", ecrPort);
+      }
+    });
+
+    it("starts without reachable storage, says so, and fails the probe", async function () {
+      this.timeout(30_000);
+      const port = await freePort();
+      const config = structuredClone(localize(rendered.registryConfig, port)) as {
+        storage: { s3: { regionendpoint: string } };
+      };
+      config.storage.s3.regionendpoint = `http://127.0.0.1:${await freePort()}`;
+      const broken = await startCache("cache-no-storage", config);
+      const probe = await httpRequest(`${broken.url}${LIVENESS_PROBE.path}`, {
+        timeoutMs: LIVENESS_PROBE.timeoutSeconds * 1000,
+      });
+      assert.notEqual(probe.status, 200);
+      await waitFor(
+        "a storage error in the log",
+        () => Promise.resolve(/storage driver health check: s3aws/.test(broken.logTail(50))),
+        15_000,
+      );
+      assert.equal(broken.exited(), false, "no panic at start");
+      await broken.stop();
+    });
+
+    it("a hung S3 call fails the probe within its timeout, while GET /v2/ still answers", async function () {
+      this.timeout(30_000);
+      s3.setMode("hang");
+      try {
+        const base = await httpRequest(`${cache.url}/v2/`, { timeoutMs: 2000 });
+        assert.equal(base.status, 200, "a probe of /v2/ would keep a hung cache alive");
+        const probe = httpRequest(`${cache.url}${LIVENESS_PROBE.path}`, {
+          timeoutMs: LIVENESS_PROBE.timeoutSeconds * 1000,
+        });
+        await assert.rejects(probe, /timeout/);
+      } finally {
+        s3.setMode("forward");
+      }
+    });
+  });
+
+  describe("expiry with every node's cache on one bucket", () => {
+    it("shares content, keeps no scheduler state, writes nothing on a hit, and refetches after the lifecycle rule", async function () {
+      this.timeout(120_000);
+      await ensureCached("tiny-d");
+      const second = await startCache(
+        "cache-second-node",
+        localize(rendered.registryConfig, await freePort()),
+      );
+      upstreamCounter.reset();
+      const requestsBefore = s3.requests.length;
+      await pull(second.url, "tiny-d");
       assert.ok(
-        operations.has(op),
-        `the run made no ${op}; recorded: ${[...operations].join(", ")}`,
+        upstreamCounter.bytesFromTarget() < 4096,
+        "a second node's cache hits what the first fetched",
       );
-    }
-    assert.deepEqual(
-      requests.filter((r) => r.auth === "anonymous").map((r) => `${r.method} ${r.key}`),
-      [],
-      "every S3 request is signed",
-    );
-    assert.deepEqual(
-      requests
-        .filter((r) => r.signatureValid !== true || r.accessKeyId !== s3.accessKey)
-        .map((r) => `${r.method} ${r.key}`),
-      [],
-      "every S3 request carries a valid SigV4 signature for the configured key",
-    );
-    // encrypt: true is in effect: every object write asks for SSE.
-    const writes = requests.filter(
-      (r) =>
-        (r.method === "PUT" && !("partNumber" in r.query)) ||
-        (r.method === "POST" && "uploads" in r.query),
-    );
-    assert.deepEqual(
-      writes.filter((r) => r.serverSideEncryption !== "AES256").map((r) => `${r.method} ${r.key}`),
-      [],
-    );
+      // A pull by tag asks the upstream for the tag and rewrites the tag's link; blobs and
+      // manifests are not written again, so their age (the lifecycle clock) keeps running.
+      const rewritten = s3.requests
+        .slice(requestsBefore)
+        .filter((r) => r.method === "PUT" || r.method === "POST")
+        .map((r) => r.key.replace(/^.*\/docker\/registry\/v2\//, ""));
+      note(`a hit rewrote: ${rewritten.join(", ") || "nothing"}`);
+      assert.deepEqual(
+        rewritten.filter((k) => !/^repositories\/.*\/_manifests\/tags\//.test(k)),
+        [],
+      );
+      assert.deepEqual(
+        (await s3.keys("")).filter((k) => k.includes("scheduler-state")),
+        [],
+      );
 
-    note(`${requests.length} S3 requests: ${[...operations].sort().join(", ")}`);
-    const context = {
-      principalArn: ROLE_ARN,
-      accountId: ACCOUNT,
-      resourcePolicy: cacheBucketPolicy({
-        partition: "aws",
-        bucket: BUCKET,
-        cacheRoleArn: ROLE_ARN,
-        deployRoleArn: `arn:aws:iam::${ACCOUNT}:role/pulumi-deploy`,
-      }),
-      // Production talks TLS to S3 (secure: true); only the emulator is plain HTTP.
-      contextVariables: { "aws:SecureTransport": "true" },
-    };
-    const program = await simulateCalls(calls, { ...context, identityPolicy: PROGRAM_POLICY });
-    assert.deepEqual(
-      program.filter((v) => v.result !== "Allowed"),
-      [],
-      "the program's policy must allow every request the registry really makes",
-    );
-
-    const seed = await simulateCalls(calls, { ...context, identityPolicy: SEED_000_POLICY });
-    const denied = seed.filter((v) => v.result !== "Allowed");
-    assert.ok(denied.length > 0, "seed 000's policy must be caught");
-    assert.ok(denied.some((v) => v.action === "s3:ListBucket"));
-    assert.deepEqual(
-      denied.filter((v) => v.resource !== `arn:aws:s3:::${BUCKET}`),
-      [],
-      "seed 000 fails exactly on the bucket-level calls",
-    );
-
-    note(
-      `seed 000 denies: ${[...new Set(denied.map((v) => `${v.action} on ${v.resource}`))].join("; ")}`,
-    );
-    const used = new Set(program.map((v) => v.action));
-    const granted = PROGRAM_POLICY.Statement.flatMap((st) => [st.Action].flat()).filter((a) =>
-      a.startsWith("s3:"),
-    );
-    note(
-      `granted S3 actions 2.8 never used here: ${granted.filter((a) => !used.has(a)).join(", ") || "none"}`,
-    );
-    const plain = await simulateCalls(calls.slice(0, 1), {
-      ...context,
-      identityPolicy: PROGRAM_POLICY,
-      contextVariables: { "aws:SecureTransport": "false" },
+      // What the expire-cached-content rule does on its day: every object under the root goes.
+      // Each instance then fetches again rather than pointing at what is gone.
+      const size = source.get("tiny-d")!.totalBytes;
+      for (const via of [cache.url, second.url]) {
+        await waitUntilStored("tiny-d");
+        await s3.deleteObjects(await s3.keys(`${ROOT}/`));
+        assert.deepEqual(await s3.keys(`${ROOT}/`), []);
+        upstreamCounter.reset();
+        await pull(via, "tiny-d");
+        const fetched = upstreamCounter.bytesFromTarget();
+        assert.ok(fetched >= size, `${via} refetched ${fetched} of ${size} B from the upstream`);
+      }
+      await pull(second.url, "after-expiry");
+      await second.stop();
     });
-    assert.equal(plain[0].result, "ExplicitlyDenied", "the bucket policy refuses plain HTTP");
+  });
+
+  describe("S3 permissions (the recorded requests, replayed through the IAM simulator)", () => {
+    it("the cache role may make every request the registry made; another principal of the account none of the object ones", async function () {
+      this.timeout(60_000);
+      const calls = s3.requests.filter((r) => r.auth === "header").flatMap((r) => iamCallsFor(r));
+      const operations = new Set(calls.map((c) => c.operation));
+      for (const op of [
+        "ListObjectsV2",
+        "GetObject",
+        "CreateMultipartUpload",
+        "CopyObject",
+        "DeleteObjects",
+      ])
+        assert.ok(operations.has(op), `the run made ${op}`);
+      const context = {
+        accountId: CLUSTER.accountId,
+        resourcePolicy: BUCKET_POLICY,
+        contextVariables: { "aws:SecureTransport": "true" },
+      };
+      const asCache = await simulateCalls(calls, {
+        ...context,
+        principalArn: CACHE.roleArn,
+        identityPolicy: CACHE_ROLE_POLICY,
+      });
+      assert.deepEqual(
+        asCache.filter((v) => v.result !== "Allowed"),
+        [],
+      );
+      const admin = await simulateCalls(
+        calls.filter((c) => c.resource.startsWith(`arn:aws:s3:::${CACHE.bucketName}/`)),
+        {
+          ...context,
+          principalArn: `arn:aws:iam::${CLUSTER.accountId}:role/someone-with-s3-star`,
+          identityPolicy: {
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Action: "s3:*", Resource: "*" }],
+          },
+        },
+      );
+      assert.ok(admin.length > 0);
+      assert.deepEqual(
+        admin.filter((v) => v.result !== "ExplicitlyDenied"),
+        [],
+      );
+    });
   });
 });

@@ -21,7 +21,12 @@ import { stringify } from "yaml";
 
 export const REQUIRED_TOOLS = ["docker-registry", "skopeo", "umoci"] as const;
 export const INSTALL_HINT =
-  "DEBIAN_FRONTEND=noninteractive apt-get install -y docker-registry skopeo umoci";
+  "DEBIAN_FRONTEND=noninteractive apt-get install -y docker-registry skopeo umoci; bash .ci/install-helm";
+const ROOT = path.resolve(__dirname, "../..");
+/** distribution v3.1.1, the registry the cache deploys (../shared/bin/README.md). */
+export const REGISTRY_V3 = path.resolve(ROOT, "../shared/bin/registry-v3");
+/** Helm, installed by .ci/install-helm (or any helm on PATH). */
+export const HELM = [path.join(ROOT, ".tools/bin/helm")].find((p) => fs.existsSync(p)) ?? "helm";
 
 function onPath(command: string): boolean {
   return (process.env.PATH ?? "")
@@ -38,7 +43,10 @@ function onPath(command: string): boolean {
 }
 
 export function missingTools(): string[] {
-  return REQUIRED_TOOLS.filter((tool) => !onPath(tool));
+  const missing: string[] = REQUIRED_TOOLS.filter((tool) => !onPath(tool));
+  if (!fs.existsSync(REGISTRY_V3)) missing.push(`registry-v3 (${REGISTRY_V3})`);
+  if (!(path.isAbsolute(HELM) || onPath(HELM))) missing.push("helm");
+  return missing;
 }
 
 /**
@@ -49,8 +57,7 @@ export function requireToolsOrSkip(ctx: Mocha.Context): void {
   const missing = missingTools();
   if (missing.length === 0) return;
   const message =
-    `integration tests need ${missing.join(", ")} (Debian packages docker-registry, skopeo, umoci). ` +
-    `Install them with: ${INSTALL_HINT}`;
+    `integration tests need ${missing.join(", ")}. ` + `Install them with: ${INSTALL_HINT}`;
   if (process.env.CI === "true") {
     throw new Error(`CI=true and ${message}`);
   }
@@ -274,6 +281,8 @@ export interface S3Request {
   /** Decoded `/bucket/key` of x-amz-copy-source (CopyObject, UploadPartCopy). */
   copySource?: string;
   serverSideEncryption?: string;
+  /** The x-amz-acl header, which S3 refuses (but for bucket-owner-full-control) under BucketOwnerEnforced. */
+  acl?: string;
   /** Keys of a DeleteObjects (POST ?delete) body. */
   deleteKeys?: string[];
   auth: "header" | "presigned" | "anonymous";
@@ -289,6 +298,7 @@ interface S3rverInstance {
   close(): Promise<void>;
   store: {
     existsObject(bucket: string, key: string): Promise<boolean>;
+    deleteObject(bucket: string, key: string): Promise<void>;
     listObjects(
       bucket: string,
       options: { prefix?: string },
@@ -306,6 +316,9 @@ export interface S3Emulator {
   requests: S3Request[];
   keys(prefix: string): Promise<string[]>;
   hasObject(key: string): Promise<boolean>;
+  deleteObjects(keys: string[]): Promise<void>;
+  /** "hang": accept requests and never answer, like an S3 call that never returns. */
+  setMode(mode: "forward" | "hang"): void;
 }
 
 /** s3rver's only account: its access key and secret are both "S3RVER". */
@@ -332,7 +345,14 @@ export async function startS3(bucket: string): Promise<S3Emulator> {
   const requests: S3Request[] = [];
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   cleanups.push(() => agent.destroy());
+  let mode: "forward" | "hang" = "forward";
+  const held = new Set<http.ServerResponse>();
   const recorder = http.createServer((req, res) => {
+    if (mode === "hang") {
+      held.add(res);
+      req.resume();
+      return;
+    }
     const record = describeS3Request(req, S3RVER_KEY);
     const bodyChunks: Buffer[] = [];
     const wantBody = req.method === "POST" && "delete" in record.query;
@@ -376,6 +396,16 @@ export async function startS3(bucket: string): Promise<S3Emulator> {
     keys: async (prefix) =>
       (await s3rver.store.listObjects(bucket, { prefix })).objects.map((o) => o.key),
     hasObject: (key) => s3rver.store.existsObject(bucket, key),
+    deleteObjects: async (keys) => {
+      for (const key of keys) await s3rver.store.deleteObject(bucket, key);
+    },
+    setMode: (m) => {
+      mode = m;
+      if (m === "forward") {
+        for (const res of held) res.destroy();
+        held.clear();
+      }
+    },
   };
 }
 
@@ -427,6 +457,7 @@ function describeS3Request(req: http.IncomingMessage, secretKey: string): S3Requ
         ? undefined
         : decodeURIComponent(copySource.split("?")[0]).replace(/^\/?/, "/"),
     serverSideEncryption: header("x-amz-server-side-encryption"),
+    acl: header("x-amz-acl"),
     auth: header("authorization")
       ? "header"
       : "X-Amz-Signature" in query
@@ -534,31 +565,26 @@ export function verifySigV4(
 // ---------------------------------------------------------------------------------------------
 // Registries
 
-export interface RegistryProcess {
+export interface Daemon {
   name: string;
-  port: number;
-  url: string;
-  /** Where it really listens; url may be a counting proxy in front of it. */
+  pid: number;
   logFile: string;
   logTail(lines?: number): string;
+  exited(): boolean;
   stop(): Promise<void>;
 }
 
-/** Writes the config object as YAML and runs `docker-registry serve` on it until /v2/ answers. */
-export async function startRegistry(
+/** Starts a long-running child with its output in `<dir>/<name>.log`; stopAll() stops it. */
+export function startDaemon(
   name: string,
-  config: object,
-  port: number,
+  command: string,
+  args: string[],
   dir: string,
-): Promise<RegistryProcess> {
-  const configFile = path.join(dir, `${name}.yml`);
+  env: Record<string, string> = {},
+): Daemon {
   const logFile = path.join(dir, `${name}.log`);
-  fs.writeFileSync(configFile, stringify(config));
   const logFd = fs.openSync(logFile, "a");
-  const child = spawn("docker-registry", ["serve", configFile], {
-    env: childEnv(),
-    stdio: ["ignore", logFd, logFd],
-  });
+  const child = spawn(command, args, { env: childEnv(env), stdio: ["ignore", logFd, logFd] });
   fs.closeSync(logFd);
   liveChildren.add(child);
   let exited = false;
@@ -592,21 +618,84 @@ export async function startRegistry(
     }
   };
   cleanups.push(stop);
+  return { name, pid: child.pid ?? -1, logFile, logTail, exited: () => exited, stop };
+}
+
+export interface RegistryProcess extends Daemon {
+  port: number;
+  url: string;
+}
+
+/**
+ * Writes the config object as YAML and serves it until /v2/ answers (any HTTP status: a cache
+ * whose storage is down answers 503). `binary` "v3" is distribution v3.1.1, the version the
+ * cache deploys; "2.8" is Debian's, used only as a stand-in for the upstream.
+ */
+export async function startRegistry(
+  name: string,
+  config: object,
+  port: number,
+  dir: string,
+  options: { binary?: "v3" | "2.8"; env?: Record<string, string> } = {},
+): Promise<RegistryProcess> {
+  const configFile = path.join(dir, `${name}.yml`);
+  fs.writeFileSync(configFile, stringify(config));
+  const daemon =
+    options.binary === "2.8"
+      ? startDaemon(name, "docker-registry", ["serve", configFile], dir, options.env)
+      : startDaemon(name, REGISTRY_V3, ["serve", configFile], dir, options.env);
   const url = `http://127.0.0.1:${port}`;
   try {
     await waitFor(
       `registry ${name} on ${url}`,
       async () => {
-        if (exited) throw new Error(`registry ${name} exited:\n${logTail()}`);
-        return (await httpRequest(`${url}/v2/`, { timeoutMs: 1000 })).status === 200;
+        if (daemon.exited()) throw new Error(`registry ${name} exited:\n${daemon.logTail()}`);
+        return (await httpRequest(`${url}/v2/`, { timeoutMs: 1000 })).status > 0;
       },
       15_000,
     );
   } catch (err) {
-    await stop();
-    throw new Error(`${String(err)}\n--- ${name} log ---\n${logTail()}`);
+    await daemon.stop();
+    throw new Error(`${String(err)}\n--- ${name} log ---\n${daemon.logTail()}`);
   }
-  return { name, port, url, logFile, logTail, stop };
+  return { ...daemon, port, url };
+}
+
+/** Local TCP ports the process `pid` listens on, as "address:port" (from /proc). */
+export function listeningSockets(pid: number): string[] {
+  const inodes = new Set(
+    fs
+      .readdirSync(`/proc/${pid}/fd`)
+      .map((fd) => {
+        try {
+          return fs.readlinkSync(`/proc/${pid}/fd/${fd}`);
+        } catch {
+          return "";
+        }
+      })
+      .flatMap((link) => /^socket:\[(\d+)\]$/.exec(link)?.slice(1) ?? []),
+  );
+  const listening: string[] = [];
+  for (const table of ["tcp", "tcp6"]) {
+    const lines = fs.readFileSync(`/proc/${pid}/net/${table}`, "utf8").trim().split("\n").slice(1);
+    for (const line of lines) {
+      const fields = line.trim().split(/\s+/);
+      const [address, state, inode] = [fields[1], fields[3], fields[9]];
+      if (state !== "0A" || !inodes.has(inode)) continue; // 0A: LISTEN
+      const [hexIp, hexPort] = address.split(":");
+      const ip =
+        hexIp.length === 8
+          ? (hexIp.match(/../g) ?? [])
+              .reverse()
+              .map((h) => parseInt(h, 16))
+              .join(".")
+          : hexIp === "0".repeat(32)
+            ? "[::]"
+            : `[${hexIp}]`;
+      listening.push(`${ip}:${parseInt(hexPort, 16)}`);
+    }
+  }
+  return listening.sort();
 }
 
 /** A filesystem-backed registry, the stand-in for the central ECR registry. */
@@ -616,6 +705,85 @@ export function upstreamConfig(port: number, storageDir: string): object {
     log: { level: "warn" },
     storage: { filesystem: { rootdirectory: storageDir }, delete: { enabled: true } },
     http: { addr: `127.0.0.1:${port}` },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// ECR stand-in: Basic auth for user AWS with one current token, in front of a plain registry
+
+export interface BasicAuthFront {
+  port: number;
+  url: string;
+  /** Only this token is accepted from now on, as when an ECR token has expired. */
+  setToken(token: string): void;
+  /** Tokens of requests that were let through, in order. */
+  acceptedTokens: string[];
+  rejected(): number;
+  stop(): Promise<void>;
+}
+
+export async function startBasicAuthFront(
+  targetPort: number,
+  token: string,
+  port = 0,
+): Promise<BasicAuthFront> {
+  let current = token;
+  let rejected = 0;
+  const acceptedTokens: string[] = [];
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  const server = http.createServer((req, res) => {
+    const [scheme, encoded] = (req.headers.authorization ?? "").split(" ");
+    const [user, password] = Buffer.from(encoded ?? "", "base64")
+      .toString()
+      .split(/:(.*)/s);
+    if (scheme !== "Basic" || user !== "AWS" || password !== current) {
+      rejected++;
+      req.resume();
+      res.writeHead(401, {
+        "WWW-Authenticate": 'Basic realm="ecr-stand-in"',
+        "Content-Type": "application/json",
+      });
+      res.end('{"errors":[{"code":"DENIED","message":"Not Authorized"}]}');
+      return;
+    }
+    acceptedTokens.push(password);
+    const upstream = http.request(
+      {
+        host: "127.0.0.1",
+        port: targetPort,
+        method: req.method,
+        path: req.url,
+        headers: req.headers,
+        agent,
+      },
+      (targetRes) => {
+        res.writeHead(targetRes.statusCode ?? 502, targetRes.headers);
+        targetRes.pipe(res);
+      },
+    );
+    upstream.on("error", (err) => res.destroy(err));
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.on("error", reject);
+    server.listen(port, "127.0.0.1", () => resolve());
+  });
+  const bound = (server.address() as net.AddressInfo).port;
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    agent.destroy();
+    await closeServer(server);
+  };
+  cleanups.push(stop);
+  return {
+    port: bound,
+    url: `http://127.0.0.1:${bound}`,
+    setToken: (t) => (current = t),
+    acceptedTokens,
+    rejected: () => rejected,
+    stop,
   };
 }
 
@@ -713,10 +881,12 @@ export async function buildImages(layout: string, work: string, specs: ImageSpec
   }
 }
 
+/** `extraArgs` go before the references, e.g. ["--src-no-creds"] or ["--src-creds", "u:p"]. */
 export async function skopeoCopy(
   src: string,
   dest: string,
   timeoutMs = 30_000,
+  extraArgs: string[] = [],
 ): Promise<RunResult> {
   return run(
     "skopeo",
@@ -727,6 +897,7 @@ export async function skopeoCopy(
       "--preserve-digests",
       "--src-tls-verify=false",
       "--dest-tls-verify=false",
+      ...extraArgs,
       src,
       dest,
     ],
@@ -738,8 +909,9 @@ export async function skopeoCopyOk(
   src: string,
   dest: string,
   timeoutMs = 30_000,
+  extraArgs: string[] = [],
 ): Promise<RunResult> {
-  const result = await skopeoCopy(src, dest, timeoutMs);
+  const result = await skopeoCopy(src, dest, timeoutMs, extraArgs);
   if (result.code !== 0) {
     throw new Error(
       `skopeo copy ${src} ${dest} failed (code ${result.code}${result.timedOut ? ", timed out" : ""}): ${result.stderr}`,

@@ -32,37 +32,41 @@ export interface LocalTargets {
   upstreamUrl: string;
   /** host:port the registry listens on. */
   addr: string;
+  /** Where the credential helper the pod mounts from its ConfigMap sits on this machine. */
+  credentialHelper: string;
 }
 
 /**
- * Paths the localization may change. `proxy.exec.*` goes away because distribution 2.8 has no
- * credential helper support (v3 only); IRSA becomes static keys for the same reason.
+ * Paths the localization may change: the listen address, S3 through the emulator with its
+ * static keys (IRSA cannot run here; v3 needs path-style addressing for a local endpoint), the
+ * upstream, and the helper's path (the pod mounts it from the ConfigMap). s3rver has no
+ * UploadPartCopy, which v3 uses to move blobs over 32 MB: the threshold goes up to S3's
+ * single-copy limit, so big blobs move with one CopyObject instead.
  */
 export const LOCALIZED_PATHS = [
   "http.addr",
-  "http.debug.addr",
   "storage.s3.regionendpoint",
   "storage.s3.accesskey",
   "storage.s3.secretkey",
+  "storage.s3.forcepathstyle",
+  "storage.s3.multipartcopythresholdsize",
   "proxy.remoteurl",
   "proxy.exec.command",
-  "proxy.exec.lifetime",
 ] as const;
 
 export function pointAtThisMachine(program: object, targets: LocalTargets): ConfigTree {
   const config = structuredClone(program) as ConfigTree;
-  const http = branch(config, "http");
-  http.addr = targets.addr;
-  // A debug/metrics listener would collide with other runs on its fixed port.
-  if (isTree(http.debug) && http.debug.addr) http.debug.addr = "127.0.0.1:0";
+  branch(config, "http").addr = targets.addr;
   Object.assign(branch(config, "storage", "s3"), {
     regionendpoint: targets.s3Endpoint,
     accesskey: targets.accessKey,
     secretkey: targets.secretKey,
+    forcepathstyle: true,
+    multipartcopythresholdsize: 5 * 1024 ** 3,
   });
   const proxy = branch(config, "proxy");
   proxy.remoteurl = targets.upstreamUrl;
-  delete proxy.exec;
+  branch(proxy, "exec").command = targets.credentialHelper;
   return config;
 }
 
