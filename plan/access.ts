@@ -57,6 +57,7 @@ export function planAccess(config: HubConfig, mode: AccessMode = config.access.m
       .map((p) => p.principalArn);
     const policy = repositoryPolicy({
       mode,
+      partition: config.registry.partition,
       organizationId: config.access.organizationId,
       registryAccountId: config.registry.accountId,
       pullerArns,

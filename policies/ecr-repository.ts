@@ -11,6 +11,7 @@ import {
 
 export interface RepositoryAccess {
   mode: AccessMode;
+  partition: string;
   organizationId?: string;
   registryAccountId: string;
   /** Roles outside the registry account that may pull (named only in roles mode). */
@@ -26,13 +27,17 @@ export function repositoryPolicy(access: RepositoryAccess): PolicyDocument {
   const pushersAndAdmins = sortedUnique([...access.pusherArns, ...access.adminArns]);
   const statements: PolicyStatement[] = [...consumerPullStatements(access)];
   if (access.pusherArns.length > 0) {
-    // Named as principals, not as a condition on the account: within the registry account an
-    // account principal only defers to the pusher's own identity policy, which we do not write.
+    // Principal "*" with the exact role ARNs as a condition. Naming the roles as principals
+    // breaks every SetRepositoryPolicy once one of them is deleted (ECR validates principals,
+    // never condition values); naming the registry account as principal would only defer to
+    // the pusher's own identity policy, which this program does not write. The ARNs are
+    // exact and all in the registry account, so nobody else matches.
     statements.push({
       Sid: "PushByPushers",
       Effect: "Allow",
-      Principal: { AWS: oneOrMany(access.pusherArns) },
+      Principal: "*",
       Action: PUSH_ACTIONS,
+      Condition: { ArnEquals: { "aws:PrincipalArn": oneOrMany(access.pusherArns) } },
     });
   }
   statements.push(
@@ -45,7 +50,10 @@ export function repositoryPolicy(access: RepositoryAccess): PolicyDocument {
     },
     {
       // Same-account principals need no resource-policy grant, so an ecr:* identity policy
-      // in the registry account would otherwise read every image (seed 002).
+      // in the registry account would otherwise read every image (seed 002). Service-linked
+      // roles are exempt: AWS services read images through them (Inspector's enhanced
+      // scanning), only AWS can create a role under that path, and AWS writes their
+      // permissions. They stay denied pushes and changes below.
       Sid: "DenyPullInRegistryAccountExceptPushersAndAdmins",
       Effect: "Deny",
       Principal: "*",
@@ -53,6 +61,9 @@ export function repositoryPolicy(access: RepositoryAccess): PolicyDocument {
       Condition: {
         StringEquals: { "aws:PrincipalAccount": access.registryAccountId },
         ArnNotEquals: { "aws:PrincipalArn": oneOrMany(pushersAndAdmins) },
+        ArnNotLike: {
+          "aws:PrincipalArn": serviceLinkedRoles(access.partition, access.registryAccountId),
+        },
       },
     },
     {
@@ -68,6 +79,11 @@ export function repositoryPolicy(access: RepositoryAccess): PolicyDocument {
     },
   );
   return policyDocument(statements);
+}
+
+/** Every service-linked role of the account: IAM keeps the aws-service-role path for them. */
+export function serviceLinkedRoles(partition: string, accountId: string): string {
+  return `arn:${partition}:iam::${accountId}:role/aws-service-role/*`;
 }
 
 function consumerPullStatements(access: RepositoryAccess): PolicyStatement[] {

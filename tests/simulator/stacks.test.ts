@@ -109,6 +109,7 @@ function policyNotNaming(
     .map((p) => p.principalArn);
   return repositoryPolicy({
     mode: plan.mode,
+    partition: config.registry.partition,
     // In organization mode the policy names the org, not roles: leaving the role out means another org.
     organizationId: OTHER_ORG_ID,
     registryAccountId: config.registry.accountId,

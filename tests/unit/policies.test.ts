@@ -10,6 +10,7 @@ import { copy, rawStack, validConfig } from "../helpers";
 
 const base: RepositoryAccess = {
   mode: "roles",
+  partition: "aws",
   registryAccountId: "333333333333",
   pullerArns: ["arn:aws:iam::222222222222:role/b", "arn:aws:iam::111111111111:role/a"],
   pullerAccountIds: ["222222222222", "111111111111"],
@@ -66,8 +67,10 @@ describe("repository policy", () => {
 
   it("lets only pushers push, denies pushing to all others but admins, and never uses NotAction", () => {
     const policy = repositoryPolicy(base);
-    assert.deepEqual(statement(policy, "PushByPushers").Principal, {
-      AWS: "arn:aws:iam::333333333333:role/ci",
+    const push = statement(policy, "PushByPushers");
+    assert.equal(push.Principal, "*");
+    assert.deepEqual(push.Condition, {
+      ArnEquals: { "aws:PrincipalArn": "arn:aws:iam::333333333333:role/ci" },
     });
     const deny = statement(policy, "DenyPushExceptPushersAndAdmins");
     assert.equal(deny.Effect, "Deny");
@@ -122,6 +125,23 @@ describe("every policy the stacks render", () => {
         for (const s of documents.flatMap((d) => d.Statement).filter((s) => s.Effect === "Allow")) {
           for (const action of actions(s)) assert.doesNotMatch(action, /\*/, JSON.stringify(s));
           if (s.Resource === "*") assert.deepEqual(s.Action, "ecr:GetAuthorizationToken");
+        }
+      });
+    }
+  }
+
+  for (const stack of ["prod", "sandbox"] as const) {
+    for (const mode of ACCESS_MODES) {
+      it(`${stack} in ${mode} mode names no role as a repository policy principal (ECR refuses a deleted one)`, () => {
+        const raw = copy(rawStack(stack));
+        raw.access = { mode, organizationId: "o-abcdefghij" };
+        for (const { policy } of planAccess(validConfig(raw)).repositories) {
+          for (const s of policy.Statement) {
+            const principals =
+              s.Principal === "*" ? [] : ([] as string[]).concat(s.Principal?.AWS ?? []);
+            for (const p of principals)
+              assert.match(p, /^\d{12}$/, `${s.Sid} names ${p} as a principal`);
+          }
         }
       });
     }
