@@ -228,7 +228,7 @@ function policySizeProblems(config: HubConfig): string[] {
           `in access mode ${config.access.mode}, over ECR's ${format(POLICY_SIZE_LIMIT)} limit; ` +
           (fits.length > 0
             ? `set ${PROJECT}:access.mode to a mode that fits: ${fits.join(", ")}`
-            : "no access mode fits: split the repository's pushers"),
+            : "no access mode fits: name fewer clusters or pushers for the repository"),
       );
     }
   }

@@ -61,6 +61,7 @@ export function planAccess(config: HubConfig, mode: AccessMode = config.access.m
       organizationId: config.access.organizationId,
       registryAccountId: config.registry.accountId,
       pullerArns,
+      restrictedToClusters: repository.clusters !== undefined,
       pullerAccountIds: sortedUnique(pullerArns.map(accountOfArn)),
       pusherArns: repository.pusherArns,
       adminArns: config.registry.admins,

@@ -16,6 +16,8 @@ export interface RepositoryAccess {
   registryAccountId: string;
   /** Roles outside the registry account that may pull (named only in roles mode). */
   pullerArns: string[];
+  /** The repository lists its clusters: only their roles may pull, whatever the mode. */
+  restrictedToClusters: boolean;
   /** The accounts of those roles. */
   pullerAccountIds: string[];
   pusherArns: string[];
@@ -99,6 +101,9 @@ function consumerPullStatements(access: RepositoryAccess): PolicyStatement[] {
       Action: [...PULL_ACTIONS],
       ...(Condition && { Condition }),
     }) as PolicyStatement;
+  const inOrganization = {
+    StringEquals: { "aws:PrincipalOrgID": access.organizationId ?? "" },
+  };
   switch (access.mode) {
     case "roles":
       // Principal names accounts and the condition names roles: ECR rejects a Principal
@@ -119,10 +124,20 @@ function consumerPullStatements(access: RepositoryAccess): PolicyStatement[] {
         ? []
         : [pull("PullByConsumerAccounts", { AWS: oneOrMany(access.pullerAccountIds) })];
     case "organization":
-      return [
-        pull("PullByOrganization", "*", {
-          StringEquals: { "aws:PrincipalOrgID": access.organizationId ?? "" },
-        }),
-      ];
+      // Trusting the whole organization would let any of its roles pull what the config
+      // restricts to some clusters: such a repository names their roles, as roles mode does,
+      // and still requires the organization.
+      return access.restrictedToClusters
+        ? [
+            pull(
+              "PullByClusterRolesInOrganization",
+              { AWS: oneOrMany(access.pullerAccountIds) },
+              {
+                ArnEquals: { "aws:PrincipalArn": oneOrMany(access.pullerArns) },
+                ...inOrganization,
+              },
+            ),
+          ]
+        : [pull("PullByOrganization", "*", inOrganization)];
   }
 }

@@ -423,6 +423,18 @@ describe("config errors: validateConfig rejects malformed configs with the confi
       for (const p of problemsOf(raw)) assert.match(p, /organization \([\d,]+\)$/);
     });
 
+    it("in organization mode, counts the roles a repository that lists clusters names", () => {
+      const raw = manyClusters();
+      raw.access = { mode: "organization", organizationId: "o-abcdefghij" };
+      raw.repositories[0].clusters = raw.accounts.flatMap((a) => a.clusters.map((c) => c.name));
+      const problems = problemsOf(raw);
+      assert.equal(problems.length, 1, problems.join("\n"));
+      assert.match(
+        problems[0],
+        /^registry-hub:repositories\[0\]: repository policy would be \d{2},\d{3} characters in access mode organization, over ECR's 10,240 limit; set registry-hub:access\.mode to a mode that fits: accounts \(/,
+      );
+    });
+
     it("fits in accounts mode", () => {
       const raw = manyClusters();
       raw.access = { mode: "accounts" };

@@ -14,6 +14,7 @@ const base: RepositoryAccess = {
   registryAccountId: "333333333333",
   pullerArns: ["arn:aws:iam::222222222222:role/b", "arn:aws:iam::111111111111:role/a"],
   pullerAccountIds: ["222222222222", "111111111111"],
+  restrictedToClusters: false,
   pusherArns: ["arn:aws:iam::333333333333:role/ci"],
   adminArns: ["arn:aws:iam::333333333333:role/admin"],
   deployRoleArn: "arn:aws:iam::333333333333:role/deploy",
@@ -63,6 +64,27 @@ describe("repository policy", () => {
     );
     assert.equal(pull.Principal, "*");
     assert.deepEqual(pull.Condition, { StringEquals: { "aws:PrincipalOrgID": "o-abcdefghij" } });
+  });
+
+  it("organization mode names the listed clusters' roles, in the organization, for a repository that lists clusters", () => {
+    const policy = repositoryPolicy({
+      ...base,
+      mode: "organization",
+      organizationId: "o-abcdefghij",
+      restrictedToClusters: true,
+    });
+    assert.ok(!policy.Statement.some((s) => s.Sid === "PullByOrganization"));
+    const pull = statement(policy, "PullByClusterRolesInOrganization");
+    assert.deepEqual(pull.Principal, { AWS: ["111111111111", "222222222222"] });
+    assert.deepEqual(pull.Condition, {
+      ArnEquals: {
+        "aws:PrincipalArn": [
+          "arn:aws:iam::111111111111:role/a",
+          "arn:aws:iam::222222222222:role/b",
+        ],
+      },
+      StringEquals: { "aws:PrincipalOrgID": "o-abcdefghij" },
+    });
   });
 
   it("lets only pushers push, denies pushing to all others but admins, and never uses NotAction", () => {
