@@ -66,11 +66,11 @@ export interface HubConfig {
 }
 
 /** The node role a created cluster gets: named up front so policies can name it before it exists. */
-function createdNodeRoleName(cluster: string): string {
+export function createdNodeRoleName(cluster: string): string {
   return `registry-hub-${cluster}-nodes`;
 }
 
-function cacheRoleName(cluster: string): string {
+export function cacheRoleName(cluster: string): string {
   return `registry-hub-${cluster}-cache`;
 }
 

@@ -4,8 +4,8 @@
  */
 import { z } from "zod";
 import { POLICY_SIZE_LIMIT, planAccess } from "../plan/access";
-import { accountOfArn } from "../policies/document";
-import { HubConfig, buildModel } from "./model";
+import { accountOfArn, partitionOf } from "../policies/document";
+import { HubConfig, buildModel, cacheRoleName, createdNodeRoleName, roleArn } from "./model";
 import { ACCESS_MODES, AccessMode, HubConfigInput, PROJECT, hubConfigSchema } from "./schema";
 
 export type Validation = { ok: true; config: HubConfig } | { ok: false; problems: string[] };
@@ -149,6 +149,27 @@ function crossReferenceProblems(input: PartialConfig): string[] {
       clusters.map((x) => x.cluster?.name),
       (i) => `accounts[${clusters[i].a}].clusters[${clusters[i].c}].name`,
       "cluster name",
+    ),
+  );
+  // Each role carries one cluster's pull policy, under one policy name: two clusters on one
+  // role would overwrite each other's, and the role would pull what either may.
+  const roles = clusters.flatMap(({ account, cluster, a, c }) => {
+    const region = account?.region ?? input.registry?.region;
+    const accountId = account?.accountId;
+    if (!cluster?.name || !accountId || typeof region !== "string") return [];
+    const derived = (name: string) => roleArn(partitionOf(region), accountId, name);
+    const at = (key: string) => `accounts[${a}].clusters[${c}].${key}`;
+    return [
+      cluster.nodeRoleArn && { arn: cluster.nodeRoleArn, path: at("nodeRoleArn") },
+      cluster.create && { arn: derived(createdNodeRoleName(cluster.name)), path: at("create") },
+      cluster.cache && { arn: derived(cacheRoleName(cluster.name)), path: at("cache") },
+    ].filter((role) => !!role);
+  });
+  problems.push(
+    ...duplicates(
+      roles.map((r) => r.arn),
+      (i) => roles[i].path,
+      "role",
     ),
   );
   accounts.forEach((account, a) => {

@@ -110,6 +110,22 @@ const CASES: Case[] = [
       /^cluster name dev is already used at registry-hub:accounts\[0\]\.clusters\[0\]\.name$/,
   },
   {
+    title: "two clusters of one account sharing a node role",
+    break: (raw) =>
+      (raw.accounts[0].clusters[1].nodeRoleArn = raw.accounts[0].clusters[0].nodeRoleArn),
+    path: "registry-hub:accounts[0].clusters[1].nodeRoleArn",
+    message:
+      /^role arn:aws:iam::111111111111:role\/nodes\.dev\.k8s\.invalid is already used at registry-hub:accounts\[0\]\.clusters\[0\]\.nodeRoleArn$/,
+  },
+  {
+    title: "an adopted cluster whose node role is the role the program creates for another",
+    break: (raw) =>
+      (adoptedBeta(raw).nodeRoleArn = "arn:aws:iam::222222222222:role/registry-hub-prod-nodes"),
+    path: "registry-hub:accounts[1].clusters[1].create",
+    message:
+      /^role arn:aws:iam::222222222222:role\/registry-hub-prod-nodes is already used at registry-hub:accounts\[1\]\.clusters\[0\]\.nodeRoleArn$/,
+  },
+  {
     title: "a repository configured twice",
     break: (raw) => raw.repositories.push({ name: "team/app" }),
     path: "registry-hub:repositories[5].name",
