@@ -3,7 +3,7 @@
  * problem at once as `<config path>: <what is wrong>`.
  */
 import { z } from "zod";
-import { POLICY_SIZE_LIMIT, planAccess } from "../plan/access";
+import { POLICY_SIZE_LIMIT, inlinePoliciesByRole, planAccess } from "../plan/access";
 import { accountOfArn, partitionOf } from "../policies/document";
 import { HubConfig, buildModel, cacheRoleName, createdNodeRoleName, roleArn } from "./model";
 import { ACCESS_MODES, AccessMode, HubConfigInput, PROJECT, hubConfigSchema } from "./schema";
@@ -253,11 +253,12 @@ function policySizeProblems(config: HubConfig): string[] {
       );
     }
   }
-  for (const puller of plan.pullers) {
-    if (puller.policyText.length > POLICY_SIZE_LIMIT) {
+  for (const role of inlinePoliciesByRole(plan)) {
+    if (role.size > POLICY_SIZE_LIMIT) {
       problems.push(
-        `${configPath([puller.cluster.configPath])}: the ${puller.kind} role's pull policy would be ${format(puller.policyText.length)} ` +
-          `characters, over IAM's ${format(POLICY_SIZE_LIMIT)} limit for a role's inline policies; ` +
+        `${configPath([role.configPath])}: role ${role.roleArn} would carry ${format(role.size)} characters ` +
+          `of inline policy (${role.policyTexts.length} ${role.policyTexts.length === 1 ? "policy" : "policies"} from this program, whitespace not counted), ` +
+          `over IAM's ${format(POLICY_SIZE_LIMIT)} limit for all inline policies of a role together; ` +
           "restrict fewer repositories to other clusters",
       );
     }

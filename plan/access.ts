@@ -38,6 +38,16 @@ export interface AccessPlan {
 
 export const POLICY_SIZE_LIMIT = 10_240;
 
+/** Everything the program writes inline on one role; IAM limits their total size. */
+export interface RoleInlinePolicies {
+  roleArn: string;
+  /** Where in the stack config the role comes from, for messages. */
+  configPath: string;
+  policyTexts: string[];
+  /** As IAM counts it against the limit: all the role's inline policies, whitespace left out. */
+  size: number;
+}
+
 function pullersOf(cluster: ClusterModel): Puller[] {
   const pullers: Puller[] = [{ principalArn: cluster.nodeRoleArn, kind: "nodes", cluster }];
   if (cluster.cache) pullers.push({ principalArn: cluster.cache.roleArn, kind: "cache", cluster });
@@ -97,4 +107,25 @@ export function planAccess(config: HubConfig, mode: AccessMode = config.access.m
       return { ...puller, policy, policyText: renderPolicy(policy) };
     }),
   };
+}
+
+/**
+ * The inline policies of each role the plan writes on, grouped by role ARN: a node role gets
+ * the consumer pull policy, a cache role its storage-and-pull policy, and a role listed twice
+ * would carry both.
+ */
+export function inlinePoliciesByRole(plan: AccessPlan): RoleInlinePolicies[] {
+  const roles = new Map<string, RoleInlinePolicies>();
+  for (const puller of plan.pullers) {
+    const role = roles.get(puller.principalArn) ?? {
+      roleArn: puller.principalArn,
+      configPath: `${puller.cluster.configPath}${puller.kind === "cache" ? ".cache" : ""}`,
+      policyTexts: [],
+      size: 0,
+    };
+    role.policyTexts.push(puller.policyText);
+    role.size += puller.policyText.replace(/\s/g, "").length;
+    roles.set(puller.principalArn, role);
+  }
+  return [...roles.values()].sort((a, b) => a.roleArn.localeCompare(b.roleArn));
 }

@@ -394,6 +394,31 @@ describe("config errors: validateConfig rejects malformed configs with the confi
     ]);
   });
 
+  it("refuses a role whose inline policies together outgrow IAM's limit, naming the role, its size and the limit", () => {
+    const raw = prodRaw();
+    // 220 repositories only the prod cluster pulls: every other role denies each by ARN.
+    for (let i = 0; i < 220; i++)
+      raw.repositories.push({ name: `prod-only/service-${i}`, clusters: ["prod"] });
+    const problems = problemsOf(raw);
+    assert.deepEqual(
+      problems.map((p) => p.slice(0, p.indexOf(": "))),
+      [
+        "registry-hub:accounts[0].clusters[0]",
+        "registry-hub:accounts[0].clusters[1]",
+        "registry-hub:accounts[1].clusters[0]",
+        "registry-hub:accounts[1].clusters[0].cache",
+      ],
+    );
+    assert.match(
+      problems[0],
+      /^registry-hub:accounts\[0\]\.clusters\[0\]: role arn:aws:iam::111111111111:role\/nodes\.dev\.k8s\.invalid would carry 1\d,\d{3} characters of inline policy \(1 policy from this program, whitespace not counted\), over IAM's 10,240 limit for all inline policies of a role together; /,
+    );
+    assert.match(
+      problems[3],
+      /role arn:aws:iam::222222222222:role\/registry-hub-beta-cache would carry/,
+    );
+  });
+
   describe("an oversized roles-mode repository policy", () => {
     /** 160 adopted clusters spread over 4 accounts: their node roles do not fit one policy. */
     function manyClusters(): Raw {

@@ -4,9 +4,9 @@ import { consumerPullPolicy } from "../../policies/ecr-consumer";
 import { renderPolicy, PolicyDocument, PolicyStatement } from "../../policies/document";
 import { registryStorageStatements, serviceAccountTrustPolicy } from "../../policies/cache-storage";
 import { untaggedExpiryPolicy } from "../../policies/ecr-lifecycle";
-import { planAccess } from "../../plan/access";
+import { inlinePoliciesByRole, planAccess } from "../../plan/access";
 import { ACCESS_MODES } from "../../config/schema";
-import { copy, rawStack, validConfig } from "../helpers";
+import { copy, rawStack, stackConfig, validConfig } from "../helpers";
 
 const base: RepositoryAccess = {
   mode: "roles",
@@ -185,6 +185,21 @@ describe("every policy the stacks render", () => {
     };
     assert.deepEqual(render(shuffled), render(raw));
     assert.equal(JSON.stringify(render(raw)), JSON.stringify(render(copy(raw))));
+  });
+});
+
+describe("inline policies by role", () => {
+  it("adds up every policy written on one role and leaves whitespace out, as IAM counts", () => {
+    const plan = planAccess(stackConfig("prod"));
+    const [first] = plan.pullers;
+    const twice = {
+      ...plan,
+      pullers: [first, { ...first, kind: "cache" as const, policyText: ` ${first.policyText}\n` }],
+    };
+    const [role] = inlinePoliciesByRole(twice);
+    assert.equal(role.roleArn, first.principalArn);
+    assert.equal(role.policyTexts.length, 2);
+    assert.equal(role.size, 2 * first.policyText.replace(/\s/g, "").length);
   });
 });
 
