@@ -61,6 +61,8 @@ export interface HubConfig {
     host: string;
   };
   access: { mode: AccessMode; organizationId?: string };
+  /** Set when the config names the management account: the registry account gets an SCP. */
+  organization?: { managementAccountId: string; deployRoleArn: string };
   repositories: RepositoryModel[];
   accounts: AccountModel[];
 }
@@ -91,6 +93,7 @@ export function buildModel(input: HubConfigInput): HubConfig {
   return {
     registry: { ...registry, partition, host, admins: [...registry.admins].sort() },
     access: { ...input.access },
+    organization: input.organization && { ...input.organization },
     repositories: input.repositories.map((repo, i) => ({
       name: repo.name,
       configPath: `repositories[${i}]`,

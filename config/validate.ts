@@ -134,6 +134,19 @@ function crossReferenceProblems(input: PartialConfig): string[] {
   pushers.forEach((p, i) =>
     inRegistryAccount(p?.principalArn, ["pushers", i, "principalArn"], "a pusher"),
   );
+  const management = input.organization?.managementAccountId;
+  if (management !== undefined && management === registryAccount) {
+    problem(
+      ["organization", "managementAccountId"],
+      "is the registry account; service control policies never apply to the management account, so keep the registry in a member account",
+    );
+  }
+  if (!sameAccount(input.organization?.deployRoleArn, management)) {
+    problem(
+      ["organization", "deployRoleArn"],
+      `must be a role of the management account ${management}`,
+    );
+  }
   problems.push(
     ...unique(pushers, "pushers", "name", "pusher name"),
     ...unique(repositories, "repositories", "name", "repository"),
@@ -249,7 +262,7 @@ function policySizeProblems(config: HubConfig): string[] {
           `in access mode ${config.access.mode}, over ECR's ${format(POLICY_SIZE_LIMIT)} limit; ` +
           (fits.length > 0
             ? `set ${PROJECT}:access.mode to a mode that fits: ${fits.join(", ")}`
-            : "no access mode fits: name fewer clusters or pushers for the repository"),
+            : "no access mode fits: name fewer clusters, pushers or admins"),
       );
     }
   }

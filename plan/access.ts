@@ -9,6 +9,7 @@ import { cacheRolePolicy } from "../policies/cache-storage";
 import { consumerPullPolicy } from "../policies/ecr-consumer";
 import { untaggedExpiryPolicy } from "../policies/ecr-lifecycle";
 import { repositoryPolicy } from "../policies/ecr-repository";
+import { registryGuardrailPolicy } from "../policies/registry-guardrail";
 
 /** A role that pulls from the central registry: a cluster's node role or its cache's role. */
 export interface Puller {
@@ -34,6 +35,8 @@ export interface AccessPlan {
   mode: AccessMode;
   repositories: RepositoryPlan[];
   pullers: PullerPlan[];
+  /** The registry account's service control policy, when the config names the organization. */
+  guardrail?: { policy: PolicyDocument; policyText: string };
 }
 
 export const POLICY_SIZE_LIMIT = 10_240;
@@ -87,9 +90,16 @@ export function planAccess(config: HubConfig, mode: AccessMode = config.access.m
           : JSON.stringify(untaggedExpiryPolicy(repository.untaggedExpiryDays)),
     };
   });
+  const guardrail =
+    config.organization &&
+    registryGuardrailPolicy({
+      adminArns: config.registry.admins,
+      deployRoleArn: config.registry.deployRoleArn,
+    });
   return {
     mode,
     repositories,
+    ...(guardrail && { guardrail: { policy: guardrail, policyText: renderPolicy(guardrail) } }),
     pullers: pullers.map((puller): PullerPlan => {
       const pull = {
         partition: config.registry.partition,

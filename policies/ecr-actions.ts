@@ -45,6 +45,30 @@ export const CHANGE_ACTIONS = [
   "ecr:UpdateImageStorageClass",
 ] as const;
 
+/**
+ * ECR writes with no resource type: they act on the whole registry (replication, the registry
+ * policy, scanning, pull-through cache rules, creation templates, signing, account settings),
+ * so no repository policy can deny them. Only a service control policy reaches them. A test
+ * compares the list with the IAM action catalogue.
+ */
+export const REGISTRY_ACTIONS = [
+  "ecr:CreatePullThroughCacheRule",
+  "ecr:CreateRepositoryCreationTemplate",
+  "ecr:DeletePullThroughCacheRule",
+  "ecr:DeleteRegistryPolicy",
+  "ecr:DeleteRepositoryCreationTemplate",
+  "ecr:DeleteSigningConfiguration",
+  "ecr:DeregisterPullTimeUpdateExclusion",
+  "ecr:PutAccountSetting",
+  "ecr:PutRegistryPolicy",
+  "ecr:PutRegistryScanningConfiguration",
+  "ecr:PutReplicationConfiguration",
+  "ecr:PutSigningConfiguration",
+  "ecr:RegisterPullTimeUpdateExclusion",
+  "ecr:UpdatePullThroughCacheRule",
+  "ecr:UpdateRepositoryCreationTemplate",
+] as const;
+
 /** Has no resource type: it can only be granted on "*", in the caller's identity policy. */
 export const GET_AUTHORIZATION_TOKEN = "ecr:GetAuthorizationToken";
 

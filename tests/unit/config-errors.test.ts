@@ -6,6 +6,8 @@ import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import { readStackFile } from "../../config/stack-file";
 import { RawConfig, validateConfig } from "../../config/validate";
+import { planAccess } from "../../plan/access";
+import { SCP_SIZE_LIMIT } from "../../policies/registry-guardrail";
 
 const ROOT = path.resolve(__dirname, "../..");
 
@@ -19,6 +21,7 @@ type Cluster = {
   typo?: boolean;
 };
 type Raw = {
+  organization?: { managementAccountId: string; deployRoleArn: string };
   registry: { accountId: string; deployRoleArn: string; admins?: string[]; admin?: string[] };
   access: { mode: string; organizationId?: string };
   pushers: { name: string; principalArn: string }[];
@@ -315,6 +318,33 @@ const CASES: Case[] = [
     message: /^is not in the account's region us-east-1$/,
   },
   {
+    title: "the registry account as the organization's management account",
+    break: (raw) =>
+      (raw.organization = {
+        managementAccountId: "333333333333",
+        deployRoleArn: "arn:aws:iam::333333333333:role/pulumi-deploy",
+      }),
+    path: "registry-hub:organization.managementAccountId",
+    message:
+      /^is the registry account; service control policies never apply to the management account/,
+  },
+  {
+    title: "an organization deploy role outside the management account",
+    break: (raw) =>
+      (raw.organization = {
+        managementAccountId: "999900000001",
+        deployRoleArn: "arn:aws:iam::333333333333:role/pulumi-deploy",
+      }),
+    path: "registry-hub:organization.deployRoleArn",
+    message: /^must be a role of the management account 999900000001$/,
+  },
+  {
+    title: "an organization without its deploy role",
+    break: (raw) => ((raw as RawConfig).organization = { managementAccountId: "999900000001" }),
+    path: "registry-hub:organization.deployRoleArn",
+    message: /^required$/,
+  },
+  {
     title: "a cluster name with upper case",
     break: (raw) => (raw.accounts[0].clusters[0].name = "Dev"),
     path: "registry-hub:accounts[0].clusters[0].name",
@@ -417,6 +447,28 @@ describe("config errors: validateConfig rejects malformed configs with the confi
       problems[3],
       /role arn:aws:iam::222222222222:role\/registry-hub-beta-cache would carry/,
     );
+  });
+
+  it("needs no size check for the service control policy: it fits wherever the repository policies do", () => {
+    // Admins are its only variable part, and every repository policy names them three times.
+    const withAdmins = (count: number) => {
+      const raw = prodRaw();
+      raw.organization = {
+        managementAccountId: "999900000001",
+        deployRoleArn: "arn:aws:iam::999900000001:role/pulumi-deploy",
+      };
+      raw.registry.admins = Array.from(
+        { length: count },
+        (_, i) => `arn:aws:iam::333333333333:role/team-with-a-long-name/registry-admin-${i}`,
+      );
+      return validateConfig(raw);
+    };
+    let most = 1;
+    while (withAdmins(most + 1).ok) most++;
+    const validation = withAdmins(most);
+    assert.ok(validation.ok && most > 10);
+    const scp = planAccess(validation.config).guardrail?.policyText ?? "";
+    assert.ok(scp.length > 0 && scp.length <= SCP_SIZE_LIMIT, `${most} admins: ${scp.length}`);
   });
 
   describe("an oversized roles-mode repository policy", () => {

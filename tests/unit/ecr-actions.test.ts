@@ -1,6 +1,11 @@
 /** The program's ECR action lists against the IAM action catalogue. */
 import * as assert from "node:assert/strict";
-import { CHANGE_ACTIONS, PULL_ACTIONS, PUSH_ONLY_ACTIONS } from "../../policies/ecr-actions";
+import {
+  CHANGE_ACTIONS,
+  PULL_ACTIONS,
+  PUSH_ONLY_ACTIONS,
+  REGISTRY_ACTIONS,
+} from "../../policies/ecr-actions";
 import { CatalogueAction, ecrCatalogue, isRepositoryScoped, isWrite } from "../ecr-catalogue";
 
 describe("ECR action lists against the IAM action catalogue", () => {
@@ -40,8 +45,15 @@ describe("ECR action lists against the IAM action catalogue", () => {
       assert.ok(isWrite(byName.get(action)!), `${action} is a read: it needs no deny`);
   });
 
+  it("REGISTRY_ACTIONS is every ECR write without a resource type (what only an SCP reaches)", () => {
+    const registryWrites = actions
+      .filter((a) => a.resourceTypes.length === 0 && isWrite(a))
+      .map((a) => a.action);
+    assert.deepEqual([...REGISTRY_ACTIONS], registryWrites, `iam-data ${version}`);
+  });
+
   it("keeps the lists sorted, so policies render the same bytes", () => {
-    for (const list of [PULL_ACTIONS, PUSH_ONLY_ACTIONS, CHANGE_ACTIONS])
+    for (const list of [PULL_ACTIONS, PUSH_ONLY_ACTIONS, CHANGE_ACTIONS, REGISTRY_ACTIONS])
       assert.deepEqual([...list], [...list].sort());
   });
 });
