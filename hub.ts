@@ -7,6 +7,7 @@ import { ConsumerAccess } from "./components/consumer-access";
 import { EksCluster, adoptedKubeconfig } from "./components/eks-cluster";
 import { accountProvider } from "./components/providers";
 import { RegistryCache } from "./components/registry-cache";
+import { RegistryGuardrail } from "./components/registry-guardrail";
 import { ClusterModel, HubConfig } from "./config/model";
 import { planAccess } from "./plan/access";
 
@@ -18,6 +19,19 @@ export function deployHub(config: HubConfig) {
     { repositories: plan.repositories },
     { provider: registryProvider },
   );
+
+  if (config.organization && plan.guardrail) {
+    const management = accountProvider("organization", {
+      accountId: config.organization.managementAccountId,
+      region: config.registry.region,
+      deployRoleArn: config.organization.deployRoleArn,
+    });
+    new RegistryGuardrail(
+      "registry-guardrail",
+      { registryAccountId: config.registry.accountId, policyText: plan.guardrail.policyText },
+      { provider: management },
+    );
+  }
 
   const caches: Record<
     string,

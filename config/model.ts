@@ -61,16 +61,18 @@ export interface HubConfig {
     host: string;
   };
   access: { mode: AccessMode; organizationId?: string };
+  /** Set when the config names the management account: the registry account gets an SCP. */
+  organization?: { managementAccountId: string; deployRoleArn: string };
   repositories: RepositoryModel[];
   accounts: AccountModel[];
 }
 
 /** The node role a created cluster gets: named up front so policies can name it before it exists. */
-function createdNodeRoleName(cluster: string): string {
+export function createdNodeRoleName(cluster: string): string {
   return `registry-hub-${cluster}-nodes`;
 }
 
-function cacheRoleName(cluster: string): string {
+export function cacheRoleName(cluster: string): string {
   return `registry-hub-${cluster}-cache`;
 }
 
@@ -91,6 +93,7 @@ export function buildModel(input: HubConfigInput): HubConfig {
   return {
     registry: { ...registry, partition, host, admins: [...registry.admins].sort() },
     access: { ...input.access },
+    organization: input.organization && { ...input.organization },
     repositories: input.repositories.map((repo, i) => ({
       name: repo.name,
       configPath: `repositories[${i}]`,

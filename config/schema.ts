@@ -198,6 +198,13 @@ export const hubConfigSchema = z.strictObject({
         });
       }
     }),
+  /**
+   * Optional: the organization's management account, to attach a service control policy to
+   * the registry account (the guardrail for what repository policies cannot reach).
+   */
+  organization: z
+    .strictObject({ managementAccountId: accountId, deployRoleArn: roleArn })
+    .optional(),
   pushers: z.array(z.strictObject({ name: simpleName, principalArn: roleArn })).default([]),
   repositories: z
     .array(

@@ -3,9 +3,9 @@
  * problem at once as `<config path>: <what is wrong>`.
  */
 import { z } from "zod";
-import { POLICY_SIZE_LIMIT, planAccess } from "../plan/access";
-import { accountOfArn } from "../policies/document";
-import { HubConfig, buildModel } from "./model";
+import { POLICY_SIZE_LIMIT, inlinePoliciesByRole, planAccess } from "../plan/access";
+import { accountOfArn, partitionOf } from "../policies/document";
+import { HubConfig, buildModel, cacheRoleName, createdNodeRoleName, roleArn } from "./model";
 import { ACCESS_MODES, AccessMode, HubConfigInput, PROJECT, hubConfigSchema } from "./schema";
 
 export type Validation = { ok: true; config: HubConfig } | { ok: false; problems: string[] };
@@ -134,6 +134,19 @@ function crossReferenceProblems(input: PartialConfig): string[] {
   pushers.forEach((p, i) =>
     inRegistryAccount(p?.principalArn, ["pushers", i, "principalArn"], "a pusher"),
   );
+  const management = input.organization?.managementAccountId;
+  if (management !== undefined && management === registryAccount) {
+    problem(
+      ["organization", "managementAccountId"],
+      "is the registry account; service control policies never apply to the management account, so keep the registry in a member account",
+    );
+  }
+  if (!sameAccount(input.organization?.deployRoleArn, management)) {
+    problem(
+      ["organization", "deployRoleArn"],
+      `must be a role of the management account ${management}`,
+    );
+  }
   problems.push(
     ...unique(pushers, "pushers", "name", "pusher name"),
     ...unique(repositories, "repositories", "name", "repository"),
@@ -149,6 +162,27 @@ function crossReferenceProblems(input: PartialConfig): string[] {
       clusters.map((x) => x.cluster?.name),
       (i) => `accounts[${clusters[i].a}].clusters[${clusters[i].c}].name`,
       "cluster name",
+    ),
+  );
+  // Each role carries one cluster's pull policy, under one policy name: two clusters on one
+  // role would overwrite each other's, and the role would pull what either may.
+  const roles = clusters.flatMap(({ account, cluster, a, c }) => {
+    const region = account?.region ?? input.registry?.region;
+    const accountId = account?.accountId;
+    if (!cluster?.name || !accountId || typeof region !== "string") return [];
+    const derived = (name: string) => roleArn(partitionOf(region), accountId, name);
+    const at = (key: string) => `accounts[${a}].clusters[${c}].${key}`;
+    return [
+      cluster.nodeRoleArn && { arn: cluster.nodeRoleArn, path: at("nodeRoleArn") },
+      cluster.create && { arn: derived(createdNodeRoleName(cluster.name)), path: at("create") },
+      cluster.cache && { arn: derived(cacheRoleName(cluster.name)), path: at("cache") },
+    ].filter((role) => !!role);
+  });
+  problems.push(
+    ...duplicates(
+      roles.map((r) => r.arn),
+      (i) => roles[i].path,
+      "role",
     ),
   );
   accounts.forEach((account, a) => {
@@ -228,15 +262,16 @@ function policySizeProblems(config: HubConfig): string[] {
           `in access mode ${config.access.mode}, over ECR's ${format(POLICY_SIZE_LIMIT)} limit; ` +
           (fits.length > 0
             ? `set ${PROJECT}:access.mode to a mode that fits: ${fits.join(", ")}`
-            : "no access mode fits: split the repository's pushers"),
+            : "no access mode fits: name fewer clusters, pushers or admins"),
       );
     }
   }
-  for (const puller of plan.pullers) {
-    if (puller.policyText.length > POLICY_SIZE_LIMIT) {
+  for (const role of inlinePoliciesByRole(plan)) {
+    if (role.size > POLICY_SIZE_LIMIT) {
       problems.push(
-        `${configPath([puller.cluster.configPath])}: the ${puller.kind} role's pull policy would be ${format(puller.policyText.length)} ` +
-          `characters, over IAM's ${format(POLICY_SIZE_LIMIT)} limit for a role's inline policies; ` +
+        `${configPath([role.configPath])}: role ${role.roleArn} would carry ${format(role.size)} characters ` +
+          `of inline policy (${role.policyTexts.length} ${role.policyTexts.length === 1 ? "policy" : "policies"} from this program, whitespace not counted), ` +
+          `over IAM's ${format(POLICY_SIZE_LIMIT)} limit for all inline policies of a role together; ` +
           "restrict fewer repositories to other clusters",
       );
     }

@@ -9,6 +9,7 @@ import { cacheRolePolicy } from "../policies/cache-storage";
 import { consumerPullPolicy } from "../policies/ecr-consumer";
 import { untaggedExpiryPolicy } from "../policies/ecr-lifecycle";
 import { repositoryPolicy } from "../policies/ecr-repository";
+import { registryGuardrailPolicy } from "../policies/registry-guardrail";
 
 /** A role that pulls from the central registry: a cluster's node role or its cache's role. */
 export interface Puller {
@@ -34,9 +35,21 @@ export interface AccessPlan {
   mode: AccessMode;
   repositories: RepositoryPlan[];
   pullers: PullerPlan[];
+  /** The registry account's service control policy, when the config names the organization. */
+  guardrail?: { policy: PolicyDocument; policyText: string };
 }
 
 export const POLICY_SIZE_LIMIT = 10_240;
+
+/** Everything the program writes inline on one role; IAM limits their total size. */
+export interface RoleInlinePolicies {
+  roleArn: string;
+  /** Where in the stack config the role comes from, for messages. */
+  configPath: string;
+  policyTexts: string[];
+  /** As IAM counts it against the limit: all the role's inline policies, whitespace left out. */
+  size: number;
+}
 
 function pullersOf(cluster: ClusterModel): Puller[] {
   const pullers: Puller[] = [{ principalArn: cluster.nodeRoleArn, kind: "nodes", cluster }];
@@ -57,9 +70,11 @@ export function planAccess(config: HubConfig, mode: AccessMode = config.access.m
       .map((p) => p.principalArn);
     const policy = repositoryPolicy({
       mode,
+      partition: config.registry.partition,
       organizationId: config.access.organizationId,
       registryAccountId: config.registry.accountId,
       pullerArns,
+      restrictedToClusters: repository.clusters !== undefined,
       pullerAccountIds: sortedUnique(pullerArns.map(accountOfArn)),
       pusherArns: repository.pusherArns,
       adminArns: config.registry.admins,
@@ -75,9 +90,16 @@ export function planAccess(config: HubConfig, mode: AccessMode = config.access.m
           : JSON.stringify(untaggedExpiryPolicy(repository.untaggedExpiryDays)),
     };
   });
+  const guardrail =
+    config.organization &&
+    registryGuardrailPolicy({
+      adminArns: config.registry.admins,
+      deployRoleArn: config.registry.deployRoleArn,
+    });
   return {
     mode,
     repositories,
+    ...(guardrail && { guardrail: { policy: guardrail, policyText: renderPolicy(guardrail) } }),
     pullers: pullers.map((puller): PullerPlan => {
       const pull = {
         partition: config.registry.partition,
@@ -95,4 +117,25 @@ export function planAccess(config: HubConfig, mode: AccessMode = config.access.m
       return { ...puller, policy, policyText: renderPolicy(policy) };
     }),
   };
+}
+
+/**
+ * The inline policies of each role the plan writes on, grouped by role ARN: a node role gets
+ * the consumer pull policy, a cache role its storage-and-pull policy, and a role listed twice
+ * would carry both.
+ */
+export function inlinePoliciesByRole(plan: AccessPlan): RoleInlinePolicies[] {
+  const roles = new Map<string, RoleInlinePolicies>();
+  for (const puller of plan.pullers) {
+    const role = roles.get(puller.principalArn) ?? {
+      roleArn: puller.principalArn,
+      configPath: `${puller.cluster.configPath}${puller.kind === "cache" ? ".cache" : ""}`,
+      policyTexts: [],
+      size: 0,
+    };
+    role.policyTexts.push(puller.policyText);
+    role.size += puller.policyText.replace(/\s/g, "").length;
+    roles.set(puller.principalArn, role);
+  }
+  return [...roles.values()].sort((a, b) => a.roleArn.localeCompare(b.roleArn));
 }

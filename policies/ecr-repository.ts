@@ -11,10 +11,13 @@ import {
 
 export interface RepositoryAccess {
   mode: AccessMode;
+  partition: string;
   organizationId?: string;
   registryAccountId: string;
   /** Roles outside the registry account that may pull (named only in roles mode). */
   pullerArns: string[];
+  /** The repository lists its clusters: only their roles may pull, whatever the mode. */
+  restrictedToClusters: boolean;
   /** The accounts of those roles. */
   pullerAccountIds: string[];
   pusherArns: string[];
@@ -26,13 +29,17 @@ export function repositoryPolicy(access: RepositoryAccess): PolicyDocument {
   const pushersAndAdmins = sortedUnique([...access.pusherArns, ...access.adminArns]);
   const statements: PolicyStatement[] = [...consumerPullStatements(access)];
   if (access.pusherArns.length > 0) {
-    // Named as principals, not as a condition on the account: within the registry account an
-    // account principal only defers to the pusher's own identity policy, which we do not write.
+    // Principal "*" with the exact role ARNs as a condition. Naming the roles as principals
+    // breaks every SetRepositoryPolicy once one of them is deleted (ECR validates principals,
+    // never condition values); naming the registry account as principal would only defer to
+    // the pusher's own identity policy, which this program does not write. The ARNs are
+    // exact and all in the registry account, so nobody else matches.
     statements.push({
       Sid: "PushByPushers",
       Effect: "Allow",
-      Principal: { AWS: oneOrMany(access.pusherArns) },
+      Principal: "*",
       Action: PUSH_ACTIONS,
+      Condition: { ArnEquals: { "aws:PrincipalArn": oneOrMany(access.pusherArns) } },
     });
   }
   statements.push(
@@ -45,7 +52,10 @@ export function repositoryPolicy(access: RepositoryAccess): PolicyDocument {
     },
     {
       // Same-account principals need no resource-policy grant, so an ecr:* identity policy
-      // in the registry account would otherwise read every image (seed 002).
+      // in the registry account would otherwise read every image (seed 002). Service-linked
+      // roles are exempt: AWS services read images through them (Inspector's enhanced
+      // scanning), only AWS can create a role under that path, and AWS writes their
+      // permissions. They stay denied pushes and changes below.
       Sid: "DenyPullInRegistryAccountExceptPushersAndAdmins",
       Effect: "Deny",
       Principal: "*",
@@ -53,6 +63,9 @@ export function repositoryPolicy(access: RepositoryAccess): PolicyDocument {
       Condition: {
         StringEquals: { "aws:PrincipalAccount": access.registryAccountId },
         ArnNotEquals: { "aws:PrincipalArn": oneOrMany(pushersAndAdmins) },
+        ArnNotLike: {
+          "aws:PrincipalArn": serviceLinkedRoles(access.partition, access.registryAccountId),
+        },
       },
     },
     {
@@ -70,6 +83,11 @@ export function repositoryPolicy(access: RepositoryAccess): PolicyDocument {
   return policyDocument(statements);
 }
 
+/** Every service-linked role of the account: IAM keeps the aws-service-role path for them. */
+export function serviceLinkedRoles(partition: string, accountId: string): string {
+  return `arn:${partition}:iam::${accountId}:role/aws-service-role/*`;
+}
+
 function consumerPullStatements(access: RepositoryAccess): PolicyStatement[] {
   const pull = (
     Sid: string,
@@ -83,6 +101,9 @@ function consumerPullStatements(access: RepositoryAccess): PolicyStatement[] {
       Action: [...PULL_ACTIONS],
       ...(Condition && { Condition }),
     }) as PolicyStatement;
+  const inOrganization = {
+    StringEquals: { "aws:PrincipalOrgID": access.organizationId ?? "" },
+  };
   switch (access.mode) {
     case "roles":
       // Principal names accounts and the condition names roles: ECR rejects a Principal
@@ -103,10 +124,20 @@ function consumerPullStatements(access: RepositoryAccess): PolicyStatement[] {
         ? []
         : [pull("PullByConsumerAccounts", { AWS: oneOrMany(access.pullerAccountIds) })];
     case "organization":
-      return [
-        pull("PullByOrganization", "*", {
-          StringEquals: { "aws:PrincipalOrgID": access.organizationId ?? "" },
-        }),
-      ];
+      // Trusting the whole organization would let any of its roles pull what the config
+      // restricts to some clusters: such a repository names their roles, as roles mode does,
+      // and still requires the organization.
+      return access.restrictedToClusters
+        ? [
+            pull(
+              "PullByClusterRolesInOrganization",
+              { AWS: oneOrMany(access.pullerAccountIds) },
+              {
+                ArnEquals: { "aws:PrincipalArn": oneOrMany(access.pullerArns) },
+                ...inOrganization,
+              },
+            ),
+          ]
+        : [pull("PullByOrganization", "*", inOrganization)];
   }
 }

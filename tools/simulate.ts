@@ -6,6 +6,7 @@ import { PolicyDocument, accountOfArn } from "../policies/document";
 export type Decision = EvaluationResult;
 
 export interface SimulatedRequest {
+  /** A role ARN, or an AWS service principal such as lambda.amazonaws.com. */
   principalArn: string;
   identityPolicies: PolicyDocument[];
   action: string;
@@ -13,10 +14,25 @@ export interface SimulatedRequest {
   resourcePolicy?: PolicyDocument;
   /** Only for organization mode: the org the principal's account belongs to. */
   principalOrgId?: string;
+  /** Service control policies of the principal's account, besides AWS's FullAWSAccess. */
+  serviceControlPolicies?: PolicyDocument[];
+}
+
+/** AWS attaches it to every root, OU and account; without it an SCP denies everything. */
+const FULL_AWS_ACCESS: PolicyDocument = {
+  Version: "2012-10-17",
+  Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }],
+};
+
+export function isServicePrincipal(principal: string): boolean {
+  return !principal.startsWith("arn:");
 }
 
 export async function simulate(request: SimulatedRequest): Promise<Decision> {
-  const principalAccount = accountOfArn(request.principalArn);
+  const service = isServicePrincipal(request.principalArn);
+  const principalAccount = service ? undefined : accountOfArn(request.principalArn);
+  const resourceAccount = request.resourceArn !== "*" && accountOfArn(request.resourceArn);
+  const scps = request.serviceControlPolicies;
   const result = await runSimulation(
     {
       request: {
@@ -25,15 +41,18 @@ export async function simulate(request: SimulatedRequest): Promise<Decision> {
         resource: {
           resource: request.resourceArn,
           // "*" and S3 ARNs name no account: the resource is the principal's own account's.
-          accountId:
-            (request.resourceArn !== "*" && accountOfArn(request.resourceArn)) || principalAccount,
+          accountId: resourceAccount || principalAccount || "",
         },
         // The simulator does not derive these from the principal; without them every
-        // ArnNotEquals deny would also hit the roles it exempts.
+        // ArnNotEquals deny would also hit the roles it exempts. A service principal's request
+        // carries none of these keys, as in AWS.
         contextVariables: {
-          "aws:PrincipalArn": request.principalArn,
-          "aws:PrincipalAccount": principalAccount,
-          ...(request.principalOrgId && { "aws:PrincipalOrgID": request.principalOrgId }),
+          ...(principalAccount && {
+            "aws:PrincipalArn": request.principalArn,
+            "aws:PrincipalAccount": principalAccount,
+          }),
+          ...(principalAccount &&
+            request.principalOrgId && { "aws:PrincipalOrgID": request.principalOrgId }),
         },
       },
       identityPolicies: request.identityPolicies.map((policy, i) => ({
@@ -41,7 +60,22 @@ export async function simulate(request: SimulatedRequest): Promise<Decision> {
         policy,
       })),
       resourcePolicy: request.resourcePolicy,
-      serviceControlPolicies: [],
+      serviceControlPolicies:
+        scps && principalAccount
+          ? [
+              {
+                orgIdentifier: "r-root",
+                policies: [{ name: "FullAWSAccess", policy: FULL_AWS_ACCESS }],
+              },
+              {
+                orgIdentifier: principalAccount,
+                policies: [
+                  { name: "FullAWSAccess", policy: FULL_AWS_ACCESS },
+                  ...scps.map((policy, i) => ({ name: `scp-${i}`, policy })),
+                ],
+              },
+            ]
+          : [],
       resourceControlPolicies: [],
     },
     {},

@@ -2,7 +2,8 @@ import * as assert from "node:assert/strict";
 import { installMocks, collect, Registered } from "./mocks";
 import { stackConfig } from "../helpers";
 import { deployHub } from "../../hub";
-import { planAccess } from "../../plan/access";
+import { inlinePoliciesByRole, planAccess } from "../../plan/access";
+import { accountOfArn } from "../../policies/document";
 import { HubConfig } from "../../config/model";
 
 installMocks();
@@ -86,6 +87,23 @@ for (const stack of ["prod", "sandbox"] as const) {
         assert.equal(policy.inputs.policy, puller.policyText);
         assert.equal(providerName(policy), `account-${puller.cluster.accountName}`);
       }
+    });
+
+    it("the size check counts every inline policy the program writes on each role, and nothing else", () => {
+      const accountOf = (resource: Registered) =>
+        config.accounts.find((a) => `account-${a.name}` === providerName(resource))?.accountId;
+      const written = new Map<string, string[]>();
+      for (const policy of ofType(resources, "aws:iam/rolePolicy:RolePolicy")) {
+        const key = `${accountOf(policy)}/${policy.inputs.role}`;
+        written.set(key, [...(written.get(key) ?? []), policy.inputs.policy].sort());
+      }
+      const counted = new Map(
+        inlinePoliciesByRole(planAccess(config)).map((role) => [
+          `${accountOfArn(role.roleArn)}/${role.roleArn.split("/").pop()}`,
+          [...role.policyTexts].sort(),
+        ]),
+      );
+      assert.deepEqual(written, counted);
     });
 
     it("creates the clusters the config asks for in their account, with the node role the policies name, assumable by EC2 only", () => {

@@ -109,6 +109,7 @@ function policyNotNaming(
     .map((p) => p.principalArn);
   return repositoryPolicy({
     mode: plan.mode,
+    partition: config.registry.partition,
     // In organization mode the policy names the org, not roles: leaving the role out means another org.
     organizationId: OTHER_ORG_ID,
     registryAccountId: config.registry.accountId,
@@ -117,6 +118,7 @@ function policyNotNaming(
     pullerAccountIds: sortedUnique(pullerArns.map(accountOfArn)).filter(
       (a) => a !== accountOfArn(left.principalArn),
     ),
+    restrictedToClusters: repo.repository.clusters !== undefined,
     pusherArns: repo.repository.pusherArns,
     adminArns: config.registry.admins,
     deployRoleArn: config.registry.deployRoleArn,
@@ -237,8 +239,8 @@ describe("simulator: both stack files in every access mode", () => {
           });
         }
 
-        if (mode === "roles") {
-          it("roles mode: the repository policy alone also keeps excluded clusters out (without the identity Deny)", async () => {
+        if (mode === "roles" || mode === "organization") {
+          it(`${mode} mode: the repository policy alone also keeps excluded clusters out (without the identity Deny)`, async () => {
             const e = new Expectations();
             for (const puller of plan.pullers) {
               for (const repo of plan.repositories.filter((r) => !mayPull(r.repository, puller))) {
@@ -447,7 +449,8 @@ describe("simulator: both stack files in every access mode", () => {
                     repo.repository.clusters.includes(c.name),
                 );
               const withRead: Decision =
-                mode === "organization" || (mode === "accounts" && accountNamed)
+                (mode === "organization" && repo.repository.clusters === undefined) ||
+                (mode === "accounts" && accountNamed)
                   ? "Allowed"
                   : "ImplicitlyDenied";
               e.expectAll(
@@ -501,7 +504,7 @@ describe("simulator: both stack files in every access mode", () => {
         if (mode === "organization") {
           it("organization mode: a role of an account outside the config but in the organization pulls (new accounts need no policy edit)", async () => {
             const e = new Expectations();
-            for (const repo of plan.repositories) {
+            for (const repo of plan.repositories.filter((r) => !r.repository.clusters)) {
               const base = {
                 principalArn: role(FOREIGN_ACCOUNT, "nodes"),
                 principalOrgId: ORG_ID,
@@ -518,6 +521,31 @@ describe("simulator: both stack files in every access mode", () => {
                 "ImplicitlyDenied",
                 "no identity policy",
               );
+            }
+            await e.verify();
+          });
+
+          it("organization mode: a repository that lists clusters is not pulled by the rest of the organization", async () => {
+            const e = new Expectations();
+            const restricted = plan.repositories.filter((r) => r.repository.clusters);
+            assert.ok(restricted.length > 0);
+            const strangers = [
+              role(FOREIGN_ACCOUNT, "nodes"),
+              ...config.accounts.map((a) => role(a.accountId, "someone-else")),
+            ];
+            for (const repo of restricted) {
+              for (const principalArn of strangers) {
+                e.expectAll(
+                  {
+                    principalArn,
+                    identityPolicies: [ecrReadEverywhere],
+                    principalOrgId: ORG_ID,
+                    ...on(repo),
+                  },
+                  PULL_ACTIONS,
+                  "ImplicitlyDenied",
+                );
+              }
             }
             await e.verify();
           });

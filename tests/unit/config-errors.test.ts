@@ -6,6 +6,8 @@ import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import { readStackFile } from "../../config/stack-file";
 import { RawConfig, validateConfig } from "../../config/validate";
+import { planAccess } from "../../plan/access";
+import { SCP_SIZE_LIMIT } from "../../policies/registry-guardrail";
 
 const ROOT = path.resolve(__dirname, "../..");
 
@@ -19,6 +21,7 @@ type Cluster = {
   typo?: boolean;
 };
 type Raw = {
+  organization?: { managementAccountId: string; deployRoleArn: string };
   registry: { accountId: string; deployRoleArn: string; admins?: string[]; admin?: string[] };
   access: { mode: string; organizationId?: string };
   pushers: { name: string; principalArn: string }[];
@@ -108,6 +111,22 @@ const CASES: Case[] = [
     path: "registry-hub:accounts[1].clusters[2].name",
     message:
       /^cluster name dev is already used at registry-hub:accounts\[0\]\.clusters\[0\]\.name$/,
+  },
+  {
+    title: "two clusters of one account sharing a node role",
+    break: (raw) =>
+      (raw.accounts[0].clusters[1].nodeRoleArn = raw.accounts[0].clusters[0].nodeRoleArn),
+    path: "registry-hub:accounts[0].clusters[1].nodeRoleArn",
+    message:
+      /^role arn:aws:iam::111111111111:role\/nodes\.dev\.k8s\.invalid is already used at registry-hub:accounts\[0\]\.clusters\[0\]\.nodeRoleArn$/,
+  },
+  {
+    title: "an adopted cluster whose node role is the role the program creates for another",
+    break: (raw) =>
+      (adoptedBeta(raw).nodeRoleArn = "arn:aws:iam::222222222222:role/registry-hub-prod-nodes"),
+    path: "registry-hub:accounts[1].clusters[1].create",
+    message:
+      /^role arn:aws:iam::222222222222:role\/registry-hub-prod-nodes is already used at registry-hub:accounts\[1\]\.clusters\[0\]\.nodeRoleArn$/,
   },
   {
     title: "a repository configured twice",
@@ -318,6 +337,33 @@ const CASES: Case[] = [
     message: /^is not in the account's region us-east-1$/,
   },
   {
+    title: "the registry account as the organization's management account",
+    break: (raw) =>
+      (raw.organization = {
+        managementAccountId: "333333333333",
+        deployRoleArn: "arn:aws:iam::333333333333:role/pulumi-deploy",
+      }),
+    path: "registry-hub:organization.managementAccountId",
+    message:
+      /^is the registry account; service control policies never apply to the management account/,
+  },
+  {
+    title: "an organization deploy role outside the management account",
+    break: (raw) =>
+      (raw.organization = {
+        managementAccountId: "999900000001",
+        deployRoleArn: "arn:aws:iam::333333333333:role/pulumi-deploy",
+      }),
+    path: "registry-hub:organization.deployRoleArn",
+    message: /^must be a role of the management account 999900000001$/,
+  },
+  {
+    title: "an organization without its deploy role",
+    break: (raw) => ((raw as RawConfig).organization = { managementAccountId: "999900000001" }),
+    path: "registry-hub:organization.deployRoleArn",
+    message: /^required$/,
+  },
+  {
     title: "a cluster name with upper case",
     break: (raw) => (raw.accounts[0].clusters[0].name = "Dev"),
     path: "registry-hub:accounts[0].clusters[0].name",
@@ -397,6 +443,53 @@ describe("config errors: validateConfig rejects malformed configs with the confi
     ]);
   });
 
+  it("refuses a role whose inline policies together outgrow IAM's limit, naming the role, its size and the limit", () => {
+    const raw = prodRaw();
+    // 220 repositories only the prod cluster pulls: every other role denies each by ARN.
+    for (let i = 0; i < 220; i++)
+      raw.repositories.push({ name: `prod-only/service-${i}`, clusters: ["prod"] });
+    const problems = problemsOf(raw);
+    assert.deepEqual(
+      problems.map((p) => p.slice(0, p.indexOf(": "))),
+      [
+        "registry-hub:accounts[0].clusters[0]",
+        "registry-hub:accounts[0].clusters[1]",
+        "registry-hub:accounts[1].clusters[0]",
+        "registry-hub:accounts[1].clusters[0].cache",
+      ],
+    );
+    assert.match(
+      problems[0],
+      /^registry-hub:accounts\[0\]\.clusters\[0\]: role arn:aws:iam::111111111111:role\/nodes\.dev\.k8s\.invalid would carry 1\d,\d{3} characters of inline policy \(1 policy from this program, whitespace not counted\), over IAM's 10,240 limit for all inline policies of a role together; /,
+    );
+    assert.match(
+      problems[3],
+      /role arn:aws:iam::222222222222:role\/registry-hub-beta-cache would carry/,
+    );
+  });
+
+  it("needs no size check for the service control policy: it fits wherever the repository policies do", () => {
+    // Admins are its only variable part, and every repository policy names them three times.
+    const withAdmins = (count: number) => {
+      const raw = prodRaw();
+      raw.organization = {
+        managementAccountId: "999900000001",
+        deployRoleArn: "arn:aws:iam::999900000001:role/pulumi-deploy",
+      };
+      raw.registry.admins = Array.from(
+        { length: count },
+        (_, i) => `arn:aws:iam::333333333333:role/team-with-a-long-name/registry-admin-${i}`,
+      );
+      return validateConfig(raw);
+    };
+    let most = 1;
+    while (withAdmins(most + 1).ok) most++;
+    const validation = withAdmins(most);
+    assert.ok(validation.ok && most > 10);
+    const scp = planAccess(validation.config).guardrail?.policyText ?? "";
+    assert.ok(scp.length > 0 && scp.length <= SCP_SIZE_LIMIT, `${most} admins: ${scp.length}`);
+  });
+
   describe("an oversized roles-mode repository policy", () => {
     /** 160 adopted clusters spread over 4 accounts: their node roles do not fit one policy. */
     function manyClusters(): Raw {
@@ -440,6 +533,18 @@ describe("config errors: validateConfig rejects malformed configs with the confi
       const raw = manyClusters();
       raw.access = { mode: "roles", organizationId: "o-abcdefghij" };
       for (const p of problemsOf(raw)) assert.match(p, /organization \([\d,]+\)$/);
+    });
+
+    it("in organization mode, counts the roles a repository that lists clusters names", () => {
+      const raw = manyClusters();
+      raw.access = { mode: "organization", organizationId: "o-abcdefghij" };
+      raw.repositories[0].clusters = raw.accounts.flatMap((a) => a.clusters.map((c) => c.name));
+      const problems = problemsOf(raw);
+      assert.equal(problems.length, 1, problems.join("\n"));
+      assert.match(
+        problems[0],
+        /^registry-hub:repositories\[0\]: repository policy would be \d{2},\d{3} characters in access mode organization, over ECR's 10,240 limit; set registry-hub:access\.mode to a mode that fits: accounts \(/,
+      );
     });
 
     it("fits in accounts mode", () => {

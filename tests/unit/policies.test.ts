@@ -4,15 +4,17 @@ import { consumerPullPolicy } from "../../policies/ecr-consumer";
 import { renderPolicy, PolicyDocument, PolicyStatement } from "../../policies/document";
 import { registryStorageStatements, serviceAccountTrustPolicy } from "../../policies/cache-storage";
 import { untaggedExpiryPolicy } from "../../policies/ecr-lifecycle";
-import { planAccess } from "../../plan/access";
+import { inlinePoliciesByRole, planAccess } from "../../plan/access";
 import { ACCESS_MODES } from "../../config/schema";
-import { copy, rawStack, validConfig } from "../helpers";
+import { copy, rawStack, stackConfig, validConfig } from "../helpers";
 
 const base: RepositoryAccess = {
   mode: "roles",
+  partition: "aws",
   registryAccountId: "333333333333",
   pullerArns: ["arn:aws:iam::222222222222:role/b", "arn:aws:iam::111111111111:role/a"],
   pullerAccountIds: ["222222222222", "111111111111"],
+  restrictedToClusters: false,
   pusherArns: ["arn:aws:iam::333333333333:role/ci"],
   adminArns: ["arn:aws:iam::333333333333:role/admin"],
   deployRoleArn: "arn:aws:iam::333333333333:role/deploy",
@@ -64,10 +66,33 @@ describe("repository policy", () => {
     assert.deepEqual(pull.Condition, { StringEquals: { "aws:PrincipalOrgID": "o-abcdefghij" } });
   });
 
+  it("organization mode names the listed clusters' roles, in the organization, for a repository that lists clusters", () => {
+    const policy = repositoryPolicy({
+      ...base,
+      mode: "organization",
+      organizationId: "o-abcdefghij",
+      restrictedToClusters: true,
+    });
+    assert.ok(!policy.Statement.some((s) => s.Sid === "PullByOrganization"));
+    const pull = statement(policy, "PullByClusterRolesInOrganization");
+    assert.deepEqual(pull.Principal, { AWS: ["111111111111", "222222222222"] });
+    assert.deepEqual(pull.Condition, {
+      ArnEquals: {
+        "aws:PrincipalArn": [
+          "arn:aws:iam::111111111111:role/a",
+          "arn:aws:iam::222222222222:role/b",
+        ],
+      },
+      StringEquals: { "aws:PrincipalOrgID": "o-abcdefghij" },
+    });
+  });
+
   it("lets only pushers push, denies pushing to all others but admins, and never uses NotAction", () => {
     const policy = repositoryPolicy(base);
-    assert.deepEqual(statement(policy, "PushByPushers").Principal, {
-      AWS: "arn:aws:iam::333333333333:role/ci",
+    const push = statement(policy, "PushByPushers");
+    assert.equal(push.Principal, "*");
+    assert.deepEqual(push.Condition, {
+      ArnEquals: { "aws:PrincipalArn": "arn:aws:iam::333333333333:role/ci" },
     });
     const deny = statement(policy, "DenyPushExceptPushersAndAdmins");
     assert.equal(deny.Effect, "Deny");
@@ -127,6 +152,23 @@ describe("every policy the stacks render", () => {
     }
   }
 
+  for (const stack of ["prod", "sandbox"] as const) {
+    for (const mode of ACCESS_MODES) {
+      it(`${stack} in ${mode} mode names no role as a repository policy principal (ECR refuses a deleted one)`, () => {
+        const raw = copy(rawStack(stack));
+        raw.access = { mode, organizationId: "o-abcdefghij" };
+        for (const { policy } of planAccess(validConfig(raw)).repositories) {
+          for (const s of policy.Statement) {
+            const principals =
+              s.Principal === "*" ? [] : ([] as string[]).concat(s.Principal?.AWS ?? []);
+            for (const p of principals)
+              assert.match(p, /^\d{12}$/, `${s.Sid} names ${p} as a principal`);
+          }
+        }
+      });
+    }
+  }
+
   it("renders byte-identical policies whatever the order of the config's lists", () => {
     const raw = rawStack("prod");
     const shuffled = copy(raw) as any;
@@ -143,6 +185,21 @@ describe("every policy the stacks render", () => {
     };
     assert.deepEqual(render(shuffled), render(raw));
     assert.equal(JSON.stringify(render(raw)), JSON.stringify(render(copy(raw))));
+  });
+});
+
+describe("inline policies by role", () => {
+  it("adds up every policy written on one role and leaves whitespace out, as IAM counts", () => {
+    const plan = planAccess(stackConfig("prod"));
+    const [first] = plan.pullers;
+    const twice = {
+      ...plan,
+      pullers: [first, { ...first, kind: "cache" as const, policyText: ` ${first.policyText}\n` }],
+    };
+    const [role] = inlinePoliciesByRole(twice);
+    assert.equal(role.roleArn, first.principalArn);
+    assert.equal(role.policyTexts.length, 2);
+    assert.equal(role.size, 2 * first.policyText.replace(/\s/g, "").length);
   });
 });
 

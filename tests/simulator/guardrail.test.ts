@@ -1,0 +1,115 @@
+/**
+ * What the optional service control policy adds, simulated with and without it: registry-level
+ * ECR actions (no repository policy reaches them) and creating or deleting repositories.
+ */
+import * as assert from "node:assert/strict";
+import { policyDocument } from "../../policies/document";
+import { REGISTRY_ACTIONS } from "../../policies/ecr-actions";
+import { planAccess } from "../../plan/access";
+import { Decision, SimulatedRequest, simulate } from "../../tools/simulate";
+import { copy, rawStack, validConfig } from "../helpers";
+
+const ecrFullAccess = policyDocument([{ Effect: "Allow", Action: "ecr:*", Resource: "*" }]);
+
+describe("simulator: the registry account's service control policy", () => {
+  const raw = copy(rawStack("prod"));
+  raw.organization = {
+    managementAccountId: "999900000001",
+    deployRoleArn: "arn:aws:iam::999900000001:role/pulumi-deploy",
+  };
+  const config = validConfig(raw);
+  const plan = planAccess(config);
+  const scp = plan.guardrail!.policy;
+  const registry = config.registry.accountId;
+  const someone = `arn:aws:iam::${registry}:role/someone-else`;
+  const pusher = config.repositories[0].pusherArns[0];
+  const [repo] = plan.repositories;
+  const newRepository = `arn:aws:ecr:${config.registry.region}:${registry}:repository/not-managed`;
+
+  async function decisions(
+    requests: Omit<SimulatedRequest, "identityPolicies">[],
+    withScp: boolean,
+  ): Promise<Decision[]> {
+    return Promise.all(
+      requests.map((r) =>
+        simulate({
+          ...r,
+          identityPolicies: [ecrFullAccess],
+          ...(withScp && { serviceControlPolicies: [scp] }),
+        }),
+      ),
+    );
+  }
+  const registryLevel = (principalArn: string) =>
+    REGISTRY_ACTIONS.map((action) => ({ principalArn, action, resourceArn: "*" }));
+
+  it("without it, a registry-account role holding ecr:* changes the registry: replication, registry policy, scanning, cache rules", async () => {
+    const got = await decisions(registryLevel(someone), false);
+    assert.deepEqual(new Set(got), new Set(["Allowed"]));
+  });
+
+  it("with it, every registry-level action is denied to everyone but the admins and the deploy role", async () => {
+    for (const principal of [someone, pusher]) {
+      const got = await decisions(registryLevel(principal), true);
+      assert.deepEqual(new Set(got), new Set(["ExplicitlyDenied"]), principal);
+    }
+    for (const principal of [...config.registry.admins, config.registry.deployRoleArn]) {
+      const got = await decisions(registryLevel(principal), true);
+      assert.deepEqual(new Set(got), new Set(["Allowed"]), principal);
+    }
+  });
+
+  it("with it, deleting a repository is denied even where no repository policy denies it, and creating one beside the managed ones too", async () => {
+    const unprotected = [
+      // A repository whose policy an admin removed: only the SCP is left.
+      { principalArn: someone, action: "ecr:DeleteRepository", resourceArn: repo.repository.arn },
+      { principalArn: someone, action: "ecr:CreateRepository", resourceArn: newRepository },
+      { principalArn: someone, action: "ecr:SetRepositoryPolicy", resourceArn: newRepository },
+    ];
+    assert.deepEqual(await decisions(unprotected, false), ["Allowed", "Allowed", "Allowed"]);
+    // The policy of an unmanaged repository stays settable, but with creation denied none can
+    // appear; repositories that existed before are the gap (docs/security.md).
+    assert.deepEqual(await decisions(unprotected, true), [
+      "ExplicitlyDenied",
+      "ExplicitlyDenied",
+      "Allowed",
+    ]);
+    const deploy = config.registry.deployRoleArn;
+    assert.deepEqual(
+      await decisions(
+        [
+          { principalArn: deploy, action: "ecr:CreateRepository", resourceArn: newRepository },
+          { principalArn: deploy, action: "ecr:DeleteRepository", resourceArn: newRepository },
+        ],
+        true,
+      ),
+      ["Allowed", "Allowed"],
+    );
+  });
+
+  it("with it, pulls and pushes the repository policies allow still work", async () => {
+    const got = await Promise.all([
+      simulate({
+        principalArn: pusher,
+        identityPolicies: [
+          policyDocument([{ Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" }]),
+        ],
+        action: "ecr:PutImage",
+        resourceArn: repo.repository.arn,
+        resourcePolicy: repo.policy,
+        serviceControlPolicies: [scp],
+      }),
+      ...plan.pullers.map((p) =>
+        simulate({
+          principalArn: p.principalArn,
+          identityPolicies: [p.policy],
+          action: "ecr:BatchGetImage",
+          resourceArn: plan.repositories[1].repository.arn,
+          resourcePolicy: plan.repositories[1].policy,
+          // The SCP sits on the registry account only; consumer accounts have their own.
+        }),
+      ),
+    ]);
+    assert.deepEqual(new Set(got), new Set(["Allowed"]));
+  });
+});
