@@ -16,6 +16,8 @@ export interface SimulatedRequest {
   principalOrgId?: string;
   /** Service control policies of the principal's account, besides AWS's FullAWSAccess. */
   serviceControlPolicies?: PolicyDocument[];
+  /** Whether the request came over TLS (aws:SecureTransport); true unless said otherwise. */
+  secureTransport?: boolean;
 }
 
 /** AWS attaches it to every root, OU and account; without it an SCP denies everything. */
@@ -53,6 +55,7 @@ export async function simulate(request: SimulatedRequest): Promise<Decision> {
           }),
           ...(principalAccount &&
             request.principalOrgId && { "aws:PrincipalOrgID": request.principalOrgId }),
+          "aws:SecureTransport": String(request.secureTransport ?? true),
         },
       },
       identityPolicies: request.identityPolicies.map((policy, i) => ({
