@@ -20,8 +20,15 @@ import { stringify } from "yaml";
 // Tools
 
 export const REQUIRED_TOOLS = ["docker-registry", "skopeo", "umoci"] as const;
-export const INSTALL_HINT =
-  "DEBIAN_FRONTEND=noninteractive apt-get install -y docker-registry skopeo umoci";
+
+/** The Debian package that provides each tool a suite may require. */
+const DEBIAN_PACKAGE: Record<string, string> = {
+  "docker-registry": "docker-registry",
+  skopeo: "skopeo",
+  umoci: "umoci",
+  containerd: "containerd",
+  ctr: "containerd",
+};
 
 function onPath(command: string): boolean {
   return (process.env.PATH ?? "")
@@ -37,26 +44,31 @@ function onPath(command: string): boolean {
     });
 }
 
-export function missingTools(): string[] {
-  return REQUIRED_TOOLS.filter((tool) => !onPath(tool));
+export function missingTools(tools: readonly string[] = REQUIRED_TOOLS): string[] {
+  return tools.filter((tool) => !onPath(tool));
 }
 
 /**
  * Skips the calling suite (loudly) when a tool is missing; fails instead when CI=true, so a CI
  * image without the packages cannot turn these tests green by skipping them.
  */
-export function requireToolsOrSkip(ctx: Mocha.Context): void {
-  const missing = missingTools();
+export function requireToolsOrSkip(
+  ctx: Mocha.Context,
+  tools: readonly string[] = REQUIRED_TOOLS,
+  suite = "cache-registry",
+): void {
+  const missing = missingTools(tools);
   if (missing.length === 0) return;
+  const packages = [...new Set(tools.map((tool) => DEBIAN_PACKAGE[tool] ?? tool))].join(" ");
   const message =
-    `integration tests need ${missing.join(", ")} (Debian packages docker-registry, skopeo, umoci). ` +
-    `Install them with: ${INSTALL_HINT}`;
+    `integration tests need ${missing.join(", ")} (Debian packages ${packages}). ` +
+    `Install them with: DEBIAN_FRONTEND=noninteractive apt-get install -y ${packages}`;
   if (process.env.CI === "true") {
     throw new Error(`CI=true and ${message}`);
   }
   const bar = "!".repeat(100);
   process.stderr.write(
-    `\n${bar}\n!! SKIPPING the cache-registry integration tests: ${message}\n${bar}\n\n`,
+    `\n${bar}\n!! SKIPPING the ${suite} integration tests: ${message}\n${bar}\n\n`,
   );
   ctx.skip();
 }
@@ -78,6 +90,11 @@ process.on("exit", () => {
   }
   for (const dir of dirsRemovedAtExit) fs.rmSync(dir, { recursive: true, force: true });
 });
+
+/** Registers a release step for stopAll() (run newest first). */
+export function onCleanup(cleanup: () => Promise<void> | void): void {
+  cleanups.push(cleanup);
+}
 
 /** Releases everything started so far, newest first; never throws. */
 export async function stopAll(): Promise<void> {
@@ -379,14 +396,14 @@ export async function startS3(bucket: string): Promise<S3Emulator> {
   };
 }
 
-async function listen(server: http.Server | net.Server): Promise<number> {
+export async function listen(server: http.Server | net.Server): Promise<number> {
   return new Promise((resolve, reject) => {
     server.on("error", reject);
     server.listen(0, "127.0.0.1", () => resolve((server.address() as net.AddressInfo).port));
   });
 }
 
-async function closeServer(server: http.Server | net.Server): Promise<void> {
+export async function closeServer(server: http.Server | net.Server): Promise<void> {
   if ("closeAllConnections" in server) server.closeAllConnections();
   await new Promise<void>((resolve) => server.close(() => resolve()));
 }
@@ -544,19 +561,30 @@ export interface RegistryProcess {
   stop(): Promise<void>;
 }
 
-/** Writes the config object as YAML and runs `docker-registry serve` on it until /v2/ answers. */
-export async function startRegistry(
+export interface Daemon {
+  child: ChildProcess;
+  logFile: string;
+  logTail(lines?: number): string;
+  exited(): boolean;
+  /** SIGTERM, then SIGKILL after killAfterMs; resolves once the process has exited. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Spawns a long-running process with its output in `<dir>/<name>.log`, tracked like every child
+ * (SIGKILLed at exit) and stopped by its pid in stopAll().
+ */
+export function spawnDaemon(
   name: string,
-  config: object,
-  port: number,
+  command: string,
+  args: string[],
   dir: string,
-): Promise<RegistryProcess> {
-  const configFile = path.join(dir, `${name}.yml`);
+  options: { env?: NodeJS.ProcessEnv; killAfterMs?: number } = {},
+): Daemon {
   const logFile = path.join(dir, `${name}.log`);
-  fs.writeFileSync(configFile, stringify(config));
   const logFd = fs.openSync(logFile, "a");
-  const child = spawn("docker-registry", ["serve", configFile], {
-    env: childEnv(),
+  const child = spawn(command, args, {
+    env: options.env ?? childEnv(),
     stdio: ["ignore", logFd, logFd],
   });
   fs.closeSync(logFd);
@@ -586,18 +614,36 @@ export async function startRegistry(
     stopped = true;
     if (!exited) {
       child.kill("SIGTERM");
-      const killer = setTimeout(() => child.kill("SIGKILL"), 3000);
+      const killer = setTimeout(() => child.kill("SIGKILL"), options.killAfterMs ?? 3000);
       await exitPromise;
       clearTimeout(killer);
     }
   };
   cleanups.push(stop);
+  return { child, logFile, logTail, exited: () => exited, stop };
+}
+
+/** Writes the config object as YAML and runs `docker-registry serve` on it until /v2/ answers. */
+export async function startRegistry(
+  name: string,
+  config: object,
+  port: number,
+  dir: string,
+): Promise<RegistryProcess> {
+  const configFile = path.join(dir, `${name}.yml`);
+  fs.writeFileSync(configFile, stringify(config));
+  const { logFile, logTail, exited, stop } = spawnDaemon(
+    name,
+    "docker-registry",
+    ["serve", configFile],
+    dir,
+  );
   const url = `http://127.0.0.1:${port}`;
   try {
     await waitFor(
       `registry ${name} on ${url}`,
       async () => {
-        if (exited) throw new Error(`registry ${name} exited:\n${logTail()}`);
+        if (exited()) throw new Error(`registry ${name} exited:\n${logTail()}`);
         return (await httpRequest(`${url}/v2/`, { timeoutMs: 1000 })).status === 200;
       },
       15_000,
