@@ -564,10 +564,10 @@ export interface RegistryProcess {
 export interface Daemon {
   child: ChildProcess;
   logFile: string;
-  logTail(lines?: number): string;
-  exited(): boolean;
+  logTail: (lines?: number) => string;
+  exited: () => boolean;
   /** SIGTERM, then SIGKILL after killAfterMs; resolves once the process has exited. */
-  stop(): Promise<void>;
+  stop: () => Promise<void>;
 }
 
 /**
