@@ -107,6 +107,19 @@ function describeRequests(requests: GateRequest[]): string {
     .join(", ");
 }
 
+describe("containerd hosts.toml used by the fault tests", () => {
+  const LOCAL_UPSTREAM = "http://127.0.0.1:5000";
+  it("hosts.toml is the program's, with only the server line pointed at the local upstream", () => {
+    const program = mirrorHostsToml(REGISTRY_HOST, 30500).split("\n");
+    const local = localHostsToml(30500, LOCAL_UPSTREAM).split("\n");
+    assert.equal(local.length, program.length);
+    const changed = program.flatMap((line, i) => (line === local[i] ? [] : [[line, local[i]]]));
+    assert.deepEqual(changed, [
+      [`server = "https://${REGISTRY_HOST}"`, `server = "${LOCAL_UPSTREAM}"`],
+    ]);
+  });
+});
+
 describe("containerd pulls through a sick cache (real containerd, ctr)", function () {
   let dir: string;
   let containerd: Containerd;
@@ -148,7 +161,7 @@ describe("containerd pulls through a sick cache (real containerd, ctr)", functio
     assert.equal(
       result.code,
       0,
-      `ctr ${result.args.join(" ")} failed (timed out: ${result.timedOut}):\n${result.stderr}`,
+      `ctr ${result.args.map((arg, i) => (result.args[i - 1] === "--user" ? "AWS:<redacted>" : arg)).join(" ")} failed (timed out: ${result.timedOut}):\n${result.stderr}`,
     );
     assert.equal(await containerd.imageDigest(REF, namespace), image.manifestDigest, "digest");
     const content = await containerd.contentDigests(namespace);
@@ -216,14 +229,6 @@ describe("containerd pulls through a sick cache (real containerd, ctr)", functio
       process.stdout.write("\n");
     }
     await stopAll();
-  });
-
-  it("hosts.toml is the program's, with only the server line pointed at the local upstream", () => {
-    const program = mirrorHostsToml(REGISTRY_HOST, 30500).split("\n");
-    const local = localHostsToml(30500, gate.url).split("\n");
-    assert.equal(local.length, program.length);
-    const changed = program.flatMap((line, i) => (line === local[i] ? [] : [[line, local[i]]]));
-    assert.deepEqual(changed, [[`server = "https://${REGISTRY_HOST}"`, `server = "${gate.url}"`]]);
   });
 
   it("the upstream stand-in demands Basic auth like ECR: a pull without credentials fails", async function () {
