@@ -135,7 +135,7 @@ describe("containerd pulls through a sick cache (real containerd, ctr)", functio
    */
   async function pullWithCache(
     name: string,
-    cachePort: number,
+    cachePort: number | "no cache",
     timeoutMs: number,
     credentials: "with credentials" | "without credentials" = "with credentials",
   ) {
@@ -144,7 +144,11 @@ describe("containerd pulls through a sick cache (real containerd, ctr)", functio
     const hostsDir = writeHostsDir(
       path.join(dir, `hosts-${namespace}`),
       REGISTRY_HOST,
-      localHostsToml(cachePort, gate.url),
+      cachePort === "no cache"
+        ? // containerd 1.6 rejects a hosts.toml without a [host] table ("invalid `host` tree")
+          // and then pulls from https://<registry host>: name the upstream as the only host.
+          `server = "${gate.url}"\n\n[host."${gate.url}"]\n  capabilities = ["pull", "resolve"]\n`
+        : localHostsToml(cachePort, gate.url),
     );
     const before = gate.requests.length;
     const result = await containerd.pull(REF, { hostsDir, namespace, timeoutMs, user });
@@ -246,6 +250,22 @@ describe("containerd pulls through a sick cache (real containerd, ctr)", functio
       JSON.stringify(upstreamRequests),
     );
     assert.ok(upstreamRequests.every((r) => !r.authorized));
+  });
+
+  it("baseline, no cache in hosts.toml: the pull the faults are compared with", async function () {
+    this.timeout(30_000);
+    const { namespace, result, upstreamRequests } = await pullWithCache(
+      "no cache",
+      "no cache",
+      15_000,
+    );
+    await assertPulledRightImage(namespace, result);
+    assertServedByUpstream(upstreamRequests);
+    rows.push({
+      fault: "no cache (baseline)",
+      ms: result.ms,
+      outcome: "pulled from upstream, digest ok",
+    });
   });
 
   const fastFaults: Array<[FaultKind, string]> = [
