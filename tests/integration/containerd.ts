@@ -38,6 +38,8 @@ const DISABLED_PLUGINS = [
   "io.containerd.snapshotter.v1.zfs",
   "io.containerd.tracing.processor.v1.otlp",
   "io.containerd.internal.v1.tracing",
+  // containerd 1.7 (Docker's containerd.io on GitHub's runners): NRI listens under /var/run.
+  "io.containerd.nri.v1.nri",
 ];
 
 export interface PullOptions {
