@@ -10,10 +10,11 @@
  * cache that hangs forever is NOT given up on by containerd on its own (still waiting after
  * FOREVER_SILENT_WAIT_SECONDS), which is why the liveness kill must exist.
  *
- * CANNOT PROVE: kubelet's CRI path (the CRI plugin is disabled here; it uses the same resolver
- * code with its own HTTP transport, also without a response timeout in 1.6, and later containerd
- * versions add image_pull_progress_timeout), TLS to the real ECR, containerd versions other
- * than the one installed. As non-root the pull is fetch-only (see ./containerd.ts).
+ * CANNOT PROVE: kubelet's CRI path (the CRI plugin is disabled here; it runs the same resolver
+ * code with its own HTTP client, whose timeouts were not measured; later containerd versions
+ * add pull timeouts of their own, e.g. a dial timeout in hosts.toml in 2.1), TLS to the real
+ * ECR, containerd versions other than the one installed (CI may run Docker's containerd.io).
+ * As non-root the pull is fetch-only (see ./containerd.ts).
  */
 import { strict as assert } from "assert";
 import * as path from "path";
