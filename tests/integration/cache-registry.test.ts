@@ -44,7 +44,7 @@ import {
   skopeoCopyOk,
   startBasicAuthFront,
   startCountingProxy,
-  startDaemon,
+  spawnDaemon,
   startRegistry,
   startS3,
   stopAll,
@@ -249,13 +249,15 @@ describe("the cache on distribution v3.1.1, as the chart renders it", function (
     tokenFile = path.join(dir, "token", path.basename(TOKEN_FILE));
     fs.mkdirSync(path.dirname(tokenFile));
     const refresherContainer = rendered.pod.initContainers[0];
-    refresher = startDaemon("refresher", "sh", [path.join(scripts, "ecr-token-refresher")], dir, {
-      ...Object.fromEntries(refresherContainer.env.map((e) => [e.name, e.value])),
-      HOME: dir,
-      PATH: `${bin}:${process.env.PATH}`,
-      ECR_TOKEN_FILE: tokenFile,
-      // The refresher's own knob: refresh every second instead of every 6 hours.
-      REFRESH_SECONDS: "1",
+    refresher = spawnDaemon("refresher", "sh", [path.join(scripts, "ecr-token-refresher")], dir, {
+      env: {
+        ...Object.fromEntries(refresherContainer.env.map((e) => [e.name, e.value])),
+        HOME: dir,
+        PATH: `${bin}:${process.env.PATH}`,
+        ECR_TOKEN_FILE: tokenFile,
+        // The refresher's own knob: refresh every second instead of every 6 hours.
+        REFRESH_SECONDS: "1",
+      },
     });
     await waitFor(
       "the refresher's first token",

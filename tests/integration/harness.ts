@@ -19,14 +19,30 @@ import { stringify } from "yaml";
 // ---------------------------------------------------------------------------------------------
 // Tools
 
-export const REQUIRED_TOOLS = ["docker-registry", "skopeo", "umoci"] as const;
-export const INSTALL_HINT =
-  "DEBIAN_FRONTEND=noninteractive apt-get install -y docker-registry skopeo umoci; bash .ci/install-helm";
 const ROOT = path.resolve(__dirname, "../..");
 /** distribution v3.1.1, the registry the cache deploys (../shared/bin/README.md). */
 export const REGISTRY_V3 = path.resolve(ROOT, "../shared/bin/registry-v3");
 /** Helm, installed by .ci/install-helm (or any helm on PATH). */
 export const HELM = [path.join(ROOT, ".tools/bin/helm")].find((p) => fs.existsSync(p)) ?? "helm";
+
+export const REQUIRED_TOOLS = [
+  "docker-registry",
+  "skopeo",
+  "umoci",
+  "registry-v3",
+  "helm",
+] as const;
+
+/** How to get each tool a suite may require. */
+const HOW_TO_GET: Record<string, string> = {
+  "docker-registry": "apt-get install docker-registry",
+  skopeo: "apt-get install skopeo",
+  umoci: "apt-get install umoci",
+  containerd: "apt-get install containerd",
+  ctr: "apt-get install containerd",
+  "registry-v3": `../shared beside the repository (${REGISTRY_V3})`,
+  helm: "bash .ci/install-helm",
+};
 
 function onPath(command: string): boolean {
   return (process.env.PATH ?? "")
@@ -42,28 +58,34 @@ function onPath(command: string): boolean {
     });
 }
 
-export function missingTools(): string[] {
-  const missing: string[] = REQUIRED_TOOLS.filter((tool) => !onPath(tool));
-  if (!fs.existsSync(REGISTRY_V3)) missing.push(`registry-v3 (${REGISTRY_V3})`);
-  if (!(path.isAbsolute(HELM) || onPath(HELM))) missing.push("helm");
-  return missing;
+function available(tool: string): boolean {
+  if (tool === "registry-v3") return fs.existsSync(REGISTRY_V3);
+  if (tool === "helm") return path.isAbsolute(HELM) || onPath(HELM);
+  return onPath(tool);
+}
+
+export function missingTools(tools: readonly string[] = REQUIRED_TOOLS): string[] {
+  return tools.filter((tool) => !available(tool));
 }
 
 /**
  * Skips the calling suite (loudly) when a tool is missing; fails instead when CI=true, so a CI
  * image without the packages cannot turn these tests green by skipping them.
  */
-export function requireToolsOrSkip(ctx: Mocha.Context): void {
-  const missing = missingTools();
+export function requireToolsOrSkip(
+  ctx: Mocha.Context,
+  tools: readonly string[] = REQUIRED_TOOLS,
+  suite = "cache-registry",
+): void {
+  const missing = missingTools(tools);
   if (missing.length === 0) return;
-  const message =
-    `integration tests need ${missing.join(", ")}. ` + `Install them with: ${INSTALL_HINT}`;
+  const message = `integration tests need ${missing.map((t) => `${t} (${HOW_TO_GET[t] ?? t})`).join(", ")}`;
   if (process.env.CI === "true") {
     throw new Error(`CI=true and ${message}`);
   }
   const bar = "!".repeat(100);
   process.stderr.write(
-    `\n${bar}\n!! SKIPPING the cache-registry integration tests: ${message}\n${bar}\n\n`,
+    `\n${bar}\n!! SKIPPING the ${suite} integration tests: ${message}\n${bar}\n\n`,
   );
   ctx.skip();
 }
@@ -85,6 +107,11 @@ process.on("exit", () => {
   }
   for (const dir of dirsRemovedAtExit) fs.rmSync(dir, { recursive: true, force: true });
 });
+
+/** Registers a release step for stopAll() (run newest first). */
+export function onCleanup(cleanup: () => Promise<void> | void): void {
+  cleanups.push(cleanup);
+}
 
 /** Releases everything started so far, newest first; never throws. */
 export async function stopAll(): Promise<void> {
@@ -409,14 +436,14 @@ export async function startS3(bucket: string): Promise<S3Emulator> {
   };
 }
 
-async function listen(server: http.Server | net.Server): Promise<number> {
+export async function listen(server: http.Server | net.Server): Promise<number> {
   return new Promise((resolve, reject) => {
     server.on("error", reject);
     server.listen(0, "127.0.0.1", () => resolve((server.address() as net.AddressInfo).port));
   });
 }
 
-async function closeServer(server: http.Server | net.Server): Promise<void> {
+export async function closeServer(server: http.Server | net.Server): Promise<void> {
   if ("closeAllConnections" in server) server.closeAllConnections();
   await new Promise<void>((resolve) => server.close(() => resolve()));
 }
@@ -574,17 +601,23 @@ export interface Daemon {
   stop(): Promise<void>;
 }
 
-/** Starts a long-running child with its output in `<dir>/<name>.log`; stopAll() stops it. */
-export function startDaemon(
+/**
+ * Spawns a long-running process with its output in `<dir>/<name>.log`, tracked like every child
+ * (SIGKILLed at exit) and stopped by its pid in stopAll().
+ */
+export function spawnDaemon(
   name: string,
   command: string,
   args: string[],
   dir: string,
-  env: Record<string, string> = {},
+  options: { env?: Record<string, string>; killAfterMs?: number } = {},
 ): Daemon {
   const logFile = path.join(dir, `${name}.log`);
   const logFd = fs.openSync(logFile, "a");
-  const child = spawn(command, args, { env: childEnv(env), stdio: ["ignore", logFd, logFd] });
+  const child = spawn(command, args, {
+    env: childEnv(options.env),
+    stdio: ["ignore", logFd, logFd],
+  });
   fs.closeSync(logFd);
   liveChildren.add(child);
   let exited = false;
@@ -612,7 +645,7 @@ export function startDaemon(
     stopped = true;
     if (!exited) {
       child.kill("SIGTERM");
-      const killer = setTimeout(() => child.kill("SIGKILL"), 3000);
+      const killer = setTimeout(() => child.kill("SIGKILL"), options.killAfterMs ?? 3000);
       await exitPromise;
       clearTimeout(killer);
     }
@@ -640,10 +673,8 @@ export async function startRegistry(
 ): Promise<RegistryProcess> {
   const configFile = path.join(dir, `${name}.yml`);
   fs.writeFileSync(configFile, stringify(config));
-  const daemon =
-    options.binary === "2.8"
-      ? startDaemon(name, "docker-registry", ["serve", configFile], dir, options.env)
-      : startDaemon(name, REGISTRY_V3, ["serve", configFile], dir, options.env);
+  const binary = options.binary === "2.8" ? "docker-registry" : REGISTRY_V3;
+  const daemon = spawnDaemon(name, binary, ["serve", configFile], dir, { env: options.env });
   const url = `http://127.0.0.1:${port}`;
   try {
     await waitFor(
