@@ -25,7 +25,7 @@ import { planAccess } from "../../plan/access";
 import { stackConfig } from "../helpers";
 import { RenderedChart, renderChart } from "./chart";
 import {
-  BasicAuthFront,
+  BasicAuthGate,
   CountingProxy,
   Daemon,
   ImageSpec,
@@ -42,7 +42,7 @@ import {
   sha256Hex,
   skopeoCopy,
   skopeoCopyOk,
-  startBasicAuthFront,
+  startBasicAuthGate,
   startCountingProxy,
   spawnDaemon,
   startRegistry,
@@ -104,7 +104,7 @@ describe("the cache on distribution v3.1.1, as the chart renders it", function (
   let rendered: RenderedChart;
   let s3: S3Emulator;
   let upstream: RegistryProcess;
-  let ecr: BasicAuthFront;
+  let ecr: BasicAuthGate;
   let ecrPort: number;
   let upstreamCounter: CountingProxy;
   let refresher: Daemon;
@@ -231,7 +231,7 @@ describe("the cache on distribution v3.1.1, as the chart renders it", function (
         ),
       ),
     );
-    ecr = await startBasicAuthFront(upstreamPort, "token-1");
+    ecr = await startBasicAuthGate(upstreamPort, "token-1");
     ecrPort = ecr.port;
     upstreamCounter = await startCountingProxy(ecrPort);
 
@@ -334,8 +334,10 @@ describe("the cache on distribution v3.1.1, as the chart renders it", function (
       await ensureCached("tiny-a");
       await pull(cacheCounter.url, "tiny-a", true);
       await pull(cacheCounter.url, "tiny-b", true);
-      assert.ok(ecr.acceptedTokens.length > 0, "the cache authenticated upstream");
-      assert.ok(ecr.acceptedTokens.every((t) => t.startsWith("token-")));
+      assert.ok(
+        ecr.requests.some((r) => r.token === "token-1"),
+        "the cache authenticated upstream with the helper's token",
+      );
       const outside = (await s3.keys("")).filter((k) => !k.startsWith(`${ROOT}/`));
       assert.deepEqual(outside, [], "every object lives under the root directory");
     });
@@ -426,7 +428,7 @@ describe("the cache on distribution v3.1.1, as the chart renders it", function (
       );
       await new Promise((resolve) => setTimeout(resolve, (HELPER_LIFETIME_SECONDS + 1) * 1000));
       await pull(cacheCounter.url, "after-rotation");
-      assert.equal(ecr.acceptedTokens.at(-1), "token-2");
+      assert.equal(ecr.requests.filter((r) => r.authorized).at(-1)?.token, "token-2");
       assert.equal(cache.exited(), false);
       assert.equal(refresher.exited(), false);
       assert.doesNotMatch(refresher.logTail(200), /token-\d/, "the refresher never logs a token");
@@ -467,7 +469,7 @@ describe("the cache on distribution v3.1.1, as the chart renders it", function (
         assert.notEqual(never.code, 0, "nothing to serve for an image it never fetched");
         assert.ok(never.ms < 10_000, `an uncached pull failed after ${never.ms} ms`);
       } finally {
-        ecr = await startBasicAuthFront(upstream.port, "token-2", ecrPort);
+        ecr = await startBasicAuthGate(upstream.port, "token-2", { port: ecrPort });
       }
     });
 

@@ -16,6 +16,7 @@
  * ECR, containerd versions other than the one installed (CI may run Docker's containerd.io).
  * As non-root the pull is fetch-only (see ./containerd.ts).
  */
+import { hungCacheClosedWithinSeconds } from "../../cache/chart-values";
 import { strict as assert } from "assert";
 import * as path from "path";
 import { mirrorHostsToml } from "../../cache/containerd";
@@ -26,14 +27,11 @@ import {
   startContainerd,
   writeHostsDir,
 } from "./containerd";
+import { FaultKind, startFaultServer } from "./fault-servers";
 import {
   BasicAuthGate,
-  FaultKind,
   GateRequest,
   startBasicAuthGate,
-  startFaultServer,
-} from "./fault-servers";
-import {
   LayoutImage,
   RegistryProcess,
   buildImages,
@@ -48,11 +46,8 @@ import {
   upstreamConfig,
 } from "./harness";
 
-/**
- * Seconds from "the cache hangs" to "its port is closed" (liveness probe kill). The program will
- * export this bound; wire it here then.
- */
-const SILENT_THEN_CLOSE_AFTER_SECONDS = 20;
+/** Seconds from "the cache hangs" to "its port is closed": the chart's liveness probe kill. */
+const SILENT_THEN_CLOSE_AFTER_SECONDS = hungCacheClosedWithinSeconds();
 /** How long a forever-silent cache is watched to show containerd does not give up by itself. */
 const FOREVER_SILENT_WAIT_SECONDS = 10;
 /** A broken-but-answering cache may cost a pull at most this much. */
@@ -214,7 +209,7 @@ describe("containerd pulls through a sick cache (real containerd, ctr)", functio
       `oci:${layout}:${TAG}`,
       `docker://127.0.0.1:${upstream.port}/${REPO}:${TAG}`,
     );
-    gate = await startBasicAuthGate(upstream.port, ECR_USER, ECR_TOKEN, REGISTRY_HOST);
+    gate = await startBasicAuthGate(upstream.port, ECR_TOKEN, { realmHost: REGISTRY_HOST });
     containerd = await containerdStart;
     note(
       `containerd mode: ${containerd.mode} (ctr ${containerd.mode === "pull" ? "images pull" : "content fetch"})`,

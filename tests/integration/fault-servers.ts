@@ -1,8 +1,7 @@
 /**
  * What a sick cache looks like from a node, on 127.0.0.1: nothing listening, an HTTP error for
  * everything, garbage instead of HTTP, a socket that never answers, and one that never answers
- * until its liveness probe kills it (then every connection and the listener close). Plus an
- * upstream stand-in that demands Basic auth like ECR, in front of an open local registry.
+ * until its liveness probe kills it (then every connection and the listener close).
  *
  * Every server registers its own release with the harness's stopAll().
  */
@@ -105,74 +104,4 @@ export async function startFaultServer(
   };
   onCleanup(stop);
   return { kind, port, connections: () => connections, closed, stop };
-}
-
-export interface GateRequest {
-  method: string;
-  path: string;
-  status: number;
-  /** Whether the request carried the expected Basic credentials. */
-  authorized: boolean;
-}
-
-export interface BasicAuthGate {
-  port: number;
-  url: string;
-  requests: GateRequest[];
-}
-
-/**
- * ECR's front door: every request needs `Authorization: Basic base64(AWS:<token>)`, otherwise
- * 401 with a Basic challenge (what ECR answers on /v2/). Authorized requests are proxied to the
- * open registry on targetPort.
- */
-export async function startBasicAuthGate(
-  targetPort: number,
-  user: string,
-  password: string,
-  realmHost: string,
-): Promise<BasicAuthGate> {
-  const expected = `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
-  const requests: GateRequest[] = [];
-  const agent = new http.Agent({ keepAlive: true });
-  const server = http.createServer((req, res) => {
-    const record: GateRequest = {
-      method: req.method ?? "",
-      path: req.url ?? "",
-      status: 0,
-      authorized: req.headers.authorization === expected,
-    };
-    res.on("close", () => requests.push(record));
-    if (!record.authorized) {
-      req.resume();
-      record.status = 401;
-      res.writeHead(401, {
-        "Content-Type": "application/json",
-        "WWW-Authenticate": `Basic realm="https://${realmHost}/",service="ecr.amazonaws.com"`,
-      });
-      res.end(JSON.stringify({ errors: [{ code: "DENIED", message: "Not Authorized" }] }));
-      return;
-    }
-    const headers = { ...req.headers };
-    delete headers.authorization;
-    const upstream = http.request(
-      { host: "127.0.0.1", port: targetPort, method: req.method, path: req.url, headers, agent },
-      (targetRes) => {
-        record.status = targetRes.statusCode ?? 502;
-        res.writeHead(record.status, targetRes.headers);
-        targetRes.pipe(res);
-      },
-    );
-    upstream.on("error", (err) => {
-      record.status = record.status || 502;
-      res.destroy(err);
-    });
-    req.pipe(upstream);
-  });
-  const port = await listen(server);
-  onCleanup(async () => {
-    agent.destroy();
-    await closeServer(server);
-  });
-  return { port, url: `http://127.0.0.1:${port}`, requests };
 }

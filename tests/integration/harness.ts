@@ -436,10 +436,10 @@ export async function startS3(bucket: string): Promise<S3Emulator> {
   };
 }
 
-export async function listen(server: http.Server | net.Server): Promise<number> {
+export async function listen(server: http.Server | net.Server, port = 0): Promise<number> {
   return new Promise((resolve, reject) => {
     server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve((server.address() as net.AddressInfo).port));
+    server.listen(port, "127.0.0.1", () => resolve((server.address() as net.AddressInfo).port));
   });
 }
 
@@ -596,9 +596,10 @@ export interface Daemon {
   name: string;
   pid: number;
   logFile: string;
-  logTail(lines?: number): string;
-  exited(): boolean;
-  stop(): Promise<void>;
+  logTail: (lines?: number) => string;
+  exited: () => boolean;
+  /** SIGTERM, then SIGKILL after killAfterMs; resolves once the process has exited. */
+  stop: () => Promise<void>;
 }
 
 /**
@@ -740,66 +741,78 @@ export function upstreamConfig(port: number, storageDir: string): object {
 }
 
 // ---------------------------------------------------------------------------------------------
-// ECR stand-in: Basic auth for user AWS with one current token, in front of a plain registry
+// ECR stand-in: Basic auth for user AWS with one current token, in front of an open registry
 
-export interface BasicAuthFront {
+export interface GateRequest {
+  method: string;
+  path: string;
+  status: number;
+  /** Whether the request carried the current credentials. */
+  authorized: boolean;
+  /** The password it carried, when it was the current token. */
+  token?: string;
+}
+
+export interface BasicAuthGate {
   port: number;
   url: string;
+  requests: GateRequest[];
   /** Only this token is accepted from now on, as when an ECR token has expired. */
   setToken(token: string): void;
-  /** Tokens of requests that were let through, in order. */
-  acceptedTokens: string[];
-  rejected(): number;
   stop(): Promise<void>;
 }
 
-export async function startBasicAuthFront(
+/**
+ * ECR's front door: every request needs `Authorization: Basic base64(AWS:<token>)`, otherwise
+ * 401 with a Basic challenge (what ECR answers on /v2/). Authorized requests are proxied to the
+ * open registry on targetPort. `port` reopens a stopped gate where clients expect it.
+ */
+export async function startBasicAuthGate(
   targetPort: number,
   token: string,
-  port = 0,
-): Promise<BasicAuthFront> {
+  options: { realmHost?: string; port?: number } = {},
+): Promise<BasicAuthGate> {
   let current = token;
-  let rejected = 0;
-  const acceptedTokens: string[] = [];
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  const expected = () => `Basic ${Buffer.from(`AWS:${current}`).toString("base64")}`;
+  const requests: GateRequest[] = [];
+  const agent = new http.Agent({ keepAlive: true });
   const server = http.createServer((req, res) => {
-    const [scheme, encoded] = (req.headers.authorization ?? "").split(" ");
-    const [user, password] = Buffer.from(encoded ?? "", "base64")
-      .toString()
-      .split(/:(.*)/s);
-    if (scheme !== "Basic" || user !== "AWS" || password !== current) {
-      rejected++;
+    const authorized = req.headers.authorization === expected();
+    const record: GateRequest = {
+      method: req.method ?? "",
+      path: req.url ?? "",
+      status: 0,
+      authorized,
+      token: authorized ? current : undefined,
+    };
+    res.on("close", () => requests.push(record));
+    if (!authorized) {
       req.resume();
+      record.status = 401;
       res.writeHead(401, {
-        "WWW-Authenticate": 'Basic realm="ecr-stand-in"',
         "Content-Type": "application/json",
+        "WWW-Authenticate": `Basic realm="https://${options.realmHost ?? "127.0.0.1"}/",service="ecr.amazonaws.com"`,
       });
-      res.end('{"errors":[{"code":"DENIED","message":"Not Authorized"}]}');
+      res.end(JSON.stringify({ errors: [{ code: "DENIED", message: "Not Authorized" }] }));
       return;
     }
-    acceptedTokens.push(password);
+    const headers = { ...req.headers };
+    delete headers.authorization;
     const upstream = http.request(
-      {
-        host: "127.0.0.1",
-        port: targetPort,
-        method: req.method,
-        path: req.url,
-        headers: req.headers,
-        agent,
-      },
+      { host: "127.0.0.1", port: targetPort, method: req.method, path: req.url, headers, agent },
       (targetRes) => {
-        res.writeHead(targetRes.statusCode ?? 502, targetRes.headers);
+        record.status = targetRes.statusCode ?? 502;
+        res.writeHead(record.status, targetRes.headers);
         targetRes.pipe(res);
       },
     );
-    upstream.on("error", (err) => res.destroy(err));
+    upstream.on("error", (err) => {
+      record.status = record.status || 502;
+      res.destroy(err);
+    });
     req.pipe(upstream);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.on("error", reject);
-    server.listen(port, "127.0.0.1", () => resolve());
-  });
-  const bound = (server.address() as net.AddressInfo).port;
+  const port = await listen(server, options.port);
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
@@ -809,11 +822,10 @@ export async function startBasicAuthFront(
   };
   cleanups.push(stop);
   return {
-    port: bound,
-    url: `http://127.0.0.1:${bound}`,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    requests,
     setToken: (t) => (current = t),
-    acceptedTokens,
-    rejected: () => rejected,
     stop,
   };
 }
