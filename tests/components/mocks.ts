@@ -8,10 +8,16 @@ export interface Registered {
   inputs: Record<string, any>;
   /** The provider reference, `<provider urn>::<id>`. */
   provider?: string;
+  /** `<type chain>::<name>`: the URN without stack and project, as the engine builds it. */
+  urn: string;
+  /** Alias specs the resource was registered with (their names, types and parents). */
+  aliases: unknown[];
 }
 
 let registered: Registered[] = [];
 let installed = false;
+/** The registration being made: the monitor calls newResource synchronously from it. */
+let registering: Pick<Registered, "urn" | "aliases"> = { urn: "", aliases: [] };
 
 const outputsByType: Record<
   string,
@@ -41,6 +47,7 @@ export function installMocks(stack = "test"): void {
           name: args.name,
           inputs: args.inputs,
           provider: args.provider,
+          ...registering,
         });
         return {
           id: `${args.name}-id`,
@@ -61,6 +68,43 @@ export function installMocks(stack = "test"): void {
     stack,
     false,
   );
+  recordUrns();
+}
+
+interface RegisterRequest {
+  getParent(): string;
+  getType(): string;
+  getName(): string;
+  getAliasesList(): Array<{ toObject(): unknown }>;
+}
+interface MockMonitor {
+  newUrn(parent: string, type: string, name: string): string;
+  registerResource(request: RegisterRequest, callback: unknown): Promise<void>;
+}
+
+/**
+ * The SDK's mock monitor qualifies a type with its parent's last type only; the engine uses the
+ * whole chain (parent's qualified type, `$`, type). URNs here follow the engine, so a snapshot
+ * of them shows what `pulumi up` would see move.
+ */
+function recordUrns(): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { getMonitor } = require("@pulumi/pulumi/runtime/settings") as {
+    getMonitor: () => MockMonitor;
+  };
+  const monitor = getMonitor();
+  const qualifiedType = (parent: string, type: string) =>
+    parent ? `${parent.split("::")[2]}$${type}` : type;
+  const prefix = `urn:pulumi:${pulumi.getStack()}::${PROJECT}::`;
+  monitor.newUrn = (parent, type, name) => `${prefix}${qualifiedType(parent, type)}::${name}`;
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (request, callback) => {
+    registering = {
+      urn: `${qualifiedType(request.getParent(), request.getType())}::${request.getName()}`,
+      aliases: request.getAliasesList().map((alias) => alias.toObject()),
+    };
+    return register(request, callback);
+  };
 }
 
 /**
