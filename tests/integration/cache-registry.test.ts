@@ -346,9 +346,9 @@ describe("the cache on distribution v3.1.1, as the chart renders it", function (
       this.timeout(120_000);
       const big = source.get("big")!;
       upstreamCounter.reset();
-      // Side by side in one run: straight from the upstream, then the miss, then the hit.
-      const directMs = await pull(ecr.url, "big", false, "AWS:token-1");
-      await ensureCached("big");
+      const missMs = await pull(cacheCounter.url, "big");
+      await waitUntilStored("big");
+      cached.add("big");
       const layer = big.layers[0];
       const blob = await httpRequest(
         `${cacheCounter.url}/v2/${repoOf("big")}/blobs/${layer.digest}`,
@@ -363,15 +363,25 @@ describe("the cache on distribution v3.1.1, as the chart renders it", function (
       assert.equal(body.status, 200);
       assert.equal(`sha256:${sha256Hex(body.body)}`, layer.digest);
 
-      cacheCounter.reset();
-      upstreamCounter.reset();
-      const hitMs = await pull(cacheCounter.url, "big");
-      const sent = cacheCounter.bytesFromTarget();
+      // Side by side, alternating: straight from the upstream, and a hit through the cache.
+      const direct: number[] = [];
+      const hits: number[] = [];
+      for (let round = 0; round < 3; round++) {
+        direct.push(await pull(ecr.url, "big", false, "AWS:token-1"));
+        cacheCounter.reset();
+        upstreamCounter.reset();
+        hits.push(await pull(cacheCounter.url, "big"));
+        const sent = cacheCounter.bytesFromTarget();
+        assert.ok(sent < 0.02 * big.totalBytes, `registry sent ${sent} of ${big.totalBytes} bytes`);
+        assert.ok(upstreamCounter.bytesFromTarget() < 4096, "a hit fetches no blob upstream");
+        note(
+          `round ${round + 1}: hit sent ${sent} B through the registry (${((100 * sent) / big.totalBytes).toFixed(4)}% of ${big.totalBytes} B)`,
+        );
+      }
+      const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[1];
       note(
-        `50 MB image (${big.totalBytes} B) hit: registry sent ${sent} B (${((100 * sent) / big.totalBytes).toFixed(3)}%), upstream ${upstreamCounter.bytesFromTarget()} B; pull ${hitMs} ms via the cache` +
-          `, ${directMs} ms straight from the upstream`,
+        `50 MB image: miss ${missMs} ms; median of 3: hit ${median(hits)} ms via the cache (${hits.join(", ")}), ${median(direct)} ms straight from the upstream (${direct.join(", ")})`,
       );
-      assert.ok(sent < 0.02 * big.totalBytes, `registry sent ${sent} of ${big.totalBytes} bytes`);
     });
 
     it("writes every S3 object with the only ACL a BucketOwnerEnforced bucket accepts", () => {
