@@ -65,6 +65,7 @@ export function deployHub(config: HubConfig) {
         {
           cluster: { ...cluster, cache },
           rolePolicyText: cacheRole!.policyText,
+          deniedRepositories: cacheRole!.deniedRepositories,
           oidcIssuer,
           registryHost: config.registry.host,
           registryRegion: config.registry.region,

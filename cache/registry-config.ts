@@ -4,6 +4,7 @@
  * its own); the integration tests render the chart with Helm and run the real registry on
  * what comes out.
  */
+import { createHash } from "crypto";
 import { CREDENTIAL_HELPER_PATH, HELPER_LIFETIME_SECONDS } from "./token-refresh";
 
 export interface CacheRegistrySettings {
@@ -14,11 +15,29 @@ export interface CacheRegistrySettings {
   upstreamHost: string;
   /** The port on the node's 127.0.0.1. */
   port: number;
+  /** The repositories this cluster may not pull (see storageRoot). */
+  deniedRepositories: readonly string[];
   /** How long the registry caches the credential helper's answer. */
   helperLifetimeSeconds?: number;
 }
 
-export const ROOT_DIRECTORY = "/cache";
+/** Every cache root lives under this prefix, which the bucket's expiry rule covers. */
+export const ROOT_PREFIX = "cache/";
+
+/**
+ * Where a cluster's cache stores, derived from what the cluster may not pull. The proxy serves
+ * what it stored even when the upstream refuses it now, so when a repository is taken from the
+ * cluster the root moves: the new root never held it, and the old one expires with the rule.
+ * A new repository the cluster may pull leaves the root, and its cached content, in place.
+ */
+export function storageRoot(deniedRepositories: readonly string[]): string {
+  if (deniedRepositories.length === 0) return `/${ROOT_PREFIX}all`;
+  const key = createHash("sha256")
+    .update([...deniedRepositories].sort().join("\n"))
+    .digest("hex")
+    .slice(0, 16);
+  return `/${ROOT_PREFIX}denies-${key}`;
+}
 /**
  * S3 accepts no ACL but this one on a bucket with BucketOwnerEnforced ownership
  * (AccessControlListNotSupported); v3 sends `private` by default and refuses an empty value.
@@ -40,7 +59,7 @@ export function cacheRegistryConfig(settings: CacheRegistrySettings) {
       s3: {
         region: settings.region,
         bucket: settings.bucket,
-        rootdirectory: ROOT_DIRECTORY,
+        rootdirectory: storageRoot(settings.deniedRepositories),
         encrypt: true,
         secure: true,
         objectacl: OBJECT_ACL,

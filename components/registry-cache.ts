@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CHART_PATH, RELEASE_NAME, cacheChartValues } from "../cache/chart-values";
-import { ROOT_DIRECTORY, cacheRegistryConfig } from "../cache/registry-config";
+import { ROOT_PREFIX, cacheRegistryConfig } from "../cache/registry-config";
 import { ClusterModel } from "../config/model";
 import { renderPolicy } from "../policies/document";
 import { cacheBucketPolicy, serviceAccountTrustPolicy } from "../policies/cache-storage";
@@ -11,6 +11,8 @@ export interface RegistryCacheArgs {
   cluster: ClusterModel & { cache: NonNullable<ClusterModel["cache"]> };
   /** The cache role's identity policy from the access plan. */
   rolePolicyText: string;
+  /** Repositories the cluster may not pull, from the access plan: they key the storage root. */
+  deniedRepositories: readonly string[];
   oidcIssuer: pulumi.Input<string>;
   registryHost: string;
   registryRegion: string;
@@ -105,7 +107,7 @@ export class RegistryCache extends pulumi.ComponentResource {
             // The cache's expiry: the registry's own TTL is off (see cache/registry-config.ts).
             id: "expire-cached-content",
             status: "Enabled",
-            filter: { prefix: `${ROOT_DIRECTORY.replace(/^\//, "")}/` },
+            filter: { prefix: ROOT_PREFIX },
             expiration: { days: cache.expiryDays },
           },
         ],
@@ -162,6 +164,7 @@ export class RegistryCache extends pulumi.ComponentResource {
             bucket: cache.bucketName,
             upstreamHost: args.registryHost,
             port: cache.port,
+            deniedRepositories: args.deniedRepositories,
           }),
           registryRegion: args.registryRegion,
         }),

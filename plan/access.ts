@@ -29,6 +29,8 @@ export interface PullerPlan extends Puller {
   /** The consumer half: the identity policy written on the puller's role in its own account. */
   policy: PolicyDocument;
   policyText: string;
+  /** Names of the repositories its cluster may not pull. */
+  deniedRepositories: string[];
 }
 
 export interface AccessPlan {
@@ -101,20 +103,24 @@ export function planAccess(config: HubConfig, mode: AccessMode = config.access.m
     repositories,
     ...(guardrail && { guardrail: { policy: guardrail, policyText: renderPolicy(guardrail) } }),
     pullers: pullers.map((puller): PullerPlan => {
+      const denied = config.repositories.filter((r) => !mayPull(r, puller.cluster));
       const pull = {
         partition: config.registry.partition,
         registryRegion: config.registry.region,
         registryAccountId: config.registry.accountId,
-        excludedRepositoryArns: config.repositories
-          .filter((r) => !mayPull(r, puller.cluster))
-          .map((r) => r.arn),
+        excludedRepositoryArns: denied.map((r) => r.arn),
       };
       const { cache } = puller.cluster;
       const policy =
         puller.kind === "cache" && cache
           ? cacheRolePolicy(cache.bucketName, pull)
           : consumerPullPolicy(pull);
-      return { ...puller, policy, policyText: renderPolicy(policy) };
+      return {
+        ...puller,
+        policy,
+        policyText: renderPolicy(policy),
+        deniedRepositories: denied.map((r) => r.name),
+      };
     }),
   };
 }

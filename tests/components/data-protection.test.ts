@@ -63,6 +63,7 @@ describe("what holds data is protected", () => {
           {
             cluster: { ...cluster, cache: cluster.cache! },
             rolePolicyText: "{}",
+            deniedRepositories: [],
             oidcIssuer: cluster.eks!.oidcIssuer,
             registryHost: config.registry.host,
             registryRegion: config.registry.region,

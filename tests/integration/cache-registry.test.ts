@@ -18,11 +18,12 @@ import {
   cacheChartValues,
   hungCacheClosedWithinSeconds,
 } from "../../cache/chart-values";
-import { OBJECT_ACL, ROOT_DIRECTORY, cacheRegistryConfig } from "../../cache/registry-config";
+import { OBJECT_ACL, cacheRegistryConfig } from "../../cache/registry-config";
 import { TOKEN_FILE } from "../../cache/token-refresh";
 import { cacheBucketPolicy } from "../../policies/cache-storage";
 import { planAccess } from "../../plan/access";
-import { stackConfig } from "../helpers";
+import { HubConfig } from "../../config/model";
+import { rawStack, stackConfig, validConfig } from "../helpers";
 import { RenderedChart, renderChart } from "./chart";
 import {
   BasicAuthGate,
@@ -60,9 +61,9 @@ const STACK = stackConfig("prod");
 const CLUSTER = STACK.accounts.flatMap((a) => a.clusters).find((c) => c.name === "beta")!;
 const CACHE = CLUSTER.cache!;
 const ACCOUNT = STACK.accounts.find((a) => a.name === CLUSTER.accountName)!;
-const CACHE_ROLE_POLICY = planAccess(STACK).pullers.find(
-  (p) => p.kind === "cache" && p.cluster.name === "beta",
-)!.policy;
+const cachePlan = (stack: HubConfig) =>
+  planAccess(stack).pullers.find((p) => p.kind === "cache" && p.cluster.name === "beta")!;
+const CACHE_ROLE_POLICY = cachePlan(STACK).policy;
 const BUCKET_POLICY = cacheBucketPolicy({
   partition: CLUSTER.partition,
   bucket: CACHE.bucketName,
@@ -71,17 +72,25 @@ const BUCKET_POLICY = cacheBucketPolicy({
 });
 /** The credential helper's lifetime, shortened through the program's knob so rotation shows in seconds. */
 const HELPER_LIFETIME_SECONDS = 1;
+/** A repository beta may pull in the prod stack, and the stack once it is taken from beta. */
+const REVOKED = "team/worker";
+const REVOKED_STACK = (() => {
+  const raw = rawStack("prod") as { repositories: Array<{ name: string; clusters?: string[] }> };
+  raw.repositories.find((r) => r.name === REVOKED)!.clusters = ["prod"];
+  return validConfig(raw as unknown as ReturnType<typeof rawStack>);
+})();
 
-function programValues(helperLifetimeSeconds?: number) {
+function programValues(helperLifetimeSeconds?: number, stack = STACK) {
   return cacheChartValues({
     cache: CACHE,
-    registryRegion: STACK.registry.region,
+    registryRegion: stack.registry.region,
     registryConfig: cacheRegistryConfig({
       region: CLUSTER.region,
       bucket: CACHE.bucketName,
-      upstreamHost: STACK.registry.host,
+      upstreamHost: stack.registry.host,
       port: CACHE.port,
       helperLifetimeSeconds,
+      deniedRepositories: cachePlan(stack).deniedRepositories,
     }),
   });
 }
@@ -89,7 +98,7 @@ function programValues(helperLifetimeSeconds?: number) {
 const BIG_BYTES = 50 * 1024 * 1024;
 const TINY = ["tiny-a", "tiny-b", "tiny-c", "tiny-d"];
 const repoOf = (name: string) => `team/${name}`;
-const ROOT = ROOT_DIRECTORY.replace(/^\/+/, "");
+const ROOT = programValues().registryConfig.storage.s3.rootdirectory.replace(/^\/+/, "");
 const blobKey = (digest: string) => {
   const hex = digest.split(":")[1];
   return `${ROOT}/docker/registry/v2/blobs/sha256/${hex.slice(0, 2)}/${hex}/data`;
@@ -216,6 +225,7 @@ describe("the cache on distribution v3.1.1, as the chart renders it", function (
         files: { [`etc/${name}`]: pseudoRandomBytes(4096, name) },
       })),
       { tag: "never-cached", files: { "etc/never": "only upstream has this\n" } },
+      { tag: "worker", files: { "etc/worker": "taken from the cluster later\n" } },
       { tag: "after-rotation", files: { "etc/rotated": "fetched with the second token\n" } },
       { tag: "after-expiry", files: { "etc/expiry": "fetched after the lifecycle rule ran\n" } },
       { tag: "big", files: { "data/big.bin": pseudoRandomBytes(BIG_BYTES, "big") } },
@@ -516,6 +526,37 @@ describe("the cache on distribution v3.1.1, as the chart renders it", function (
         await assert.rejects(probe, /timeout/);
       } finally {
         s3.setMode("forward");
+      }
+    });
+  });
+
+  describe("revocation", () => {
+    it("a repository taken from the cluster is not served by its cache once the pods roll", async function () {
+      this.timeout(90_000);
+      await ensureCached("worker");
+      assert.equal(repoOf("worker"), REVOKED);
+      const after = await renderChart(programValues(HELPER_LIFETIME_SECONDS, REVOKED_STACK), dir);
+      assert.notEqual(after.checksum, rendered.checksum, "the shrunk grants roll the pods");
+      ecr.deny(REVOKED);
+      // A pod that has not rolled yet still serves what it stored: the proxy falls back to it.
+      await pull(cache.url, "worker", true);
+      const rolled = await startCache(
+        "cache-revoked",
+        localize(after.registryConfig, await freePort()),
+      );
+      try {
+        for (const reference of [":v1", `@${source.get("worker")!.manifestDigest}`]) {
+          const refused = await skopeoCopy(
+            `docker://127.0.0.1:${rolled.port}/${REVOKED}${reference}`,
+            `oci:${path.join(dir, "revoked")}:v1`,
+            20_000,
+            ["--src-no-creds"],
+          );
+          assert.notEqual(refused.code, 0, `${REVOKED}${reference} still served`);
+        }
+        await pull(rolled.url, "tiny-a");
+      } finally {
+        await rolled.stop();
       }
     });
   });

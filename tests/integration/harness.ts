@@ -759,6 +759,8 @@ export interface BasicAuthGate {
   requests: GateRequest[];
   /** Only this token is accepted from now on, as when an ECR token has expired. */
   setToken(token: string): void;
+  /** Refuse this repository (403 DENIED) from now on, as ECR does once a grant is taken away. */
+  deny(repository: string): void;
   stop(): Promise<void>;
 }
 
@@ -773,6 +775,7 @@ export async function startBasicAuthGate(
   options: { realmHost?: string; port?: number } = {},
 ): Promise<BasicAuthGate> {
   let current = token;
+  const denied = new Set<string>();
   const expected = () => `Basic ${Buffer.from(`AWS:${current}`).toString("base64")}`;
   const requests: GateRequest[] = [];
   const agent = new http.Agent({ keepAlive: true });
@@ -794,6 +797,14 @@ export async function startBasicAuthGate(
         "WWW-Authenticate": `Basic realm="https://${options.realmHost ?? "127.0.0.1"}/",service="ecr.amazonaws.com"`,
       });
       res.end(JSON.stringify({ errors: [{ code: "DENIED", message: "Not Authorized" }] }));
+      return;
+    }
+    const repository = /^\/v2\/(.+)\/(manifests|blobs|tags)\//.exec(req.url ?? "")?.[1];
+    if (repository && denied.has(repository)) {
+      req.resume();
+      record.status = 403;
+      res.writeHead(403, { "Content-Type": "application/json" });
+      res.end(JSON.stringify({ errors: [{ code: "DENIED", message: "access denied" }] }));
       return;
     }
     const headers = { ...req.headers };
@@ -826,6 +837,7 @@ export async function startBasicAuthGate(
     url: `http://127.0.0.1:${port}`,
     requests,
     setToken: (t) => (current = t),
+    deny: (repository) => denied.add(repository),
     stop,
   };
 }

@@ -165,6 +165,7 @@ describe("ECR token refresh", () => {
         bucket: "b",
         upstreamHost: "h",
         port: 20500,
+        deniedRepositories: [],
       });
       assert.equal(config.proxy.exec.lifetime, `${HELPER_LIFETIME_SECONDS}s`);
       assert.equal(Object.keys(config.proxy).includes("password"), false);
