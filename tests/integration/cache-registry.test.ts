@@ -77,7 +77,7 @@ const REVOKED = "team/worker";
 const REVOKED_STACK = (() => {
   const raw = rawStack("prod") as { repositories: Array<{ name: string; clusters?: string[] }> };
   raw.repositories.find((r) => r.name === REVOKED)!.clusters = ["prod"];
-  return validConfig(raw as unknown as ReturnType<typeof rawStack>);
+  return validConfig(raw);
 })();
 
 function programValues(helperLifetimeSeconds?: number, stack = STACK) {

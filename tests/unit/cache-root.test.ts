@@ -7,7 +7,7 @@ type Raw = { repositories: Array<{ name: string; clusters?: string[] }> };
 const betaCacheRoot = (edit: (raw: Raw) => void) => {
   const raw = copy(rawStack("prod")) as unknown as Raw;
   edit(raw);
-  const plan = planAccess(validConfig(raw as unknown as ReturnType<typeof rawStack>));
+  const plan = planAccess(validConfig(raw));
   const cache = plan.pullers.find((p) => p.kind === "cache" && p.cluster.name === "beta")!;
   return storageRoot(cache.deniedRepositories);
 };
