@@ -1,5 +1,6 @@
 /** Values for charts/registry-cache, the chart that runs a cluster's cache on every node. */
 import { CacheModel } from "../config/model";
+import { METRICS_PROXY_CONFIG_KEY, metricsProxyConfig } from "./metrics-proxy";
 import { CacheRegistryConfig } from "./registry-config";
 import {
   CREDENTIAL_HELPER_SCRIPT,
@@ -59,6 +60,11 @@ export function cacheChartValues(input: CacheChartInput) {
     port: cache.port,
     serviceAccount: { name: cache.serviceAccount, roleArn: cache.roleArn },
     registryConfig,
+    metrics: {
+      ...cache.metrics,
+      configKey: METRICS_PROXY_CONFIG_KEY,
+      proxyConfig: metricsProxyConfig(cache.port, cache.metrics.port),
+    },
     scripts: {
       "ecr-credential-helper": CREDENTIAL_HELPER_SCRIPT,
       "ecr-token-refresher": REFRESHER_SCRIPT,
@@ -97,6 +103,7 @@ export function cacheChartValues(input: CacheChartInput) {
     resources: {
       registry: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "512Mi" } },
       refresher: { requests: { cpu: "10m", memory: "64Mi" }, limits: { memory: "256Mi" } },
+      metricsProxy: { requests: { cpu: "5m", memory: "16Mi" }, limits: { memory: "64Mi" } },
     },
   };
 }

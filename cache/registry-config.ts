@@ -19,6 +19,13 @@ export interface CacheRegistrySettings {
   deniedRepositories: readonly string[];
   /** How long the registry caches the credential helper's answer. */
   helperLifetimeSeconds?: number;
+  /** Serve Prometheus metrics on 127.0.0.1:<port + 1>, for the metrics proxy. */
+  metrics: boolean;
+}
+
+/** The registry's debug listener: loopback only, since it serves pprof and expvar besides /metrics. */
+export function debugAddress(port: number): string {
+  return `127.0.0.1:${port + 1}`;
 }
 
 /** Every cache root lives under this prefix, which the bucket's expiry rule covers. */
@@ -48,11 +55,16 @@ export function cacheRegistryConfig(settings: CacheRegistrySettings) {
   return {
     version: "0.1",
     log: { level: "info", formatter: "json" },
-    // Loopback only: containerd on the same node is the one client (hostNetwork pod). No
-    // debug listener: it would serve pprof and expvar to anything on the node.
+    // Loopback only: containerd on the same node is the one client (hostNetwork pod).
     http: {
       addr: `127.0.0.1:${settings.port}`,
       headers: { "X-Content-Type-Options": ["nosniff"] },
+      ...(settings.metrics && {
+        debug: {
+          addr: debugAddress(settings.port),
+          prometheus: { enabled: true, path: "/metrics" },
+        },
+      }),
     },
     storage: {
       // No regionendpoint: on AWS it sends the IRSA STS call to S3, which answers 405.

@@ -165,6 +165,7 @@ export class RegistryCache extends pulumi.ComponentResource {
             upstreamHost: args.registryHost,
             port: cache.port,
             deniedRepositories: args.deniedRepositories,
+            metrics: cache.metrics.enabled,
           }),
           registryRegion: args.registryRegion,
         }),

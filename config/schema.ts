@@ -13,6 +13,9 @@ export const MIN_CACHE_KUBERNETES_MINOR = 29;
 /** distribution v3.1.1 (2.8 cannot answer ECR's Basic challenge), from ECR Public: no anonymous pull limits. */
 export const REGISTRY_IMAGE =
   "public.ecr.aws/docker/library/registry:3.1.1@sha256:1be55279f18a2fe1a74edf2664cac61c1bea305b7b4642dab412e7affdcb3e33";
+/** Fronts the registry's debug listener and passes /metrics only. */
+export const METRICS_PROXY_IMAGE =
+  "public.ecr.aws/docker/library/nginx:1.27.5-alpine@sha256:65645c7bb6a0661892a8b03b89d0743208a18dd2f3f17a54ef4b76fb8e2f2a10";
 export const TOKEN_REFRESHER_IMAGE =
   "public.ecr.aws/aws-cli/aws-cli:2.22.35@sha256:6977c83ae3dc99f28fcf8276b9ea5eec33833cd5be40574b34112e98113ec7a2";
 
@@ -52,30 +55,67 @@ const pinnedImage = z
     "an image pinned by digest, like <registry>/<repository>:<tag>@sha256:<64 hex>",
   );
 
-export const cacheSchema = z.strictObject({
-  /**
-   * The port the cache listens on, on each node's 127.0.0.1 only. Below the NodePort range
-   * (30000-32767): kube-proxy would otherwise capture it for a Service.
-   */
-  port: z
-    .number()
-    .int()
-    .min(1024, "a port in 1024-29999 (unprivileged, below the NodePort range)")
-    .max(29999, "a port in 1024-29999 (unprivileged, below the NodePort range)")
-    .default(20500),
-  namespace: simpleName.default("registry-cache"),
-  /**
-   * Days a cached blob or manifest stays in the bucket after the cache fetched it from the
-   * central registry. Pulls served from the cache do not extend it.
-   */
-  expiryDays: z.number().int().min(1).max(365).default(7),
-  images: z
-    .strictObject({
-      registry: pinnedImage.default(REGISTRY_IMAGE),
-      tokenRefresher: pinnedImage.default(TOKEN_REFRESHER_IMAGE),
-    })
-    .prefault({}),
-});
+const unprivilegedPort = z
+  .number()
+  .int()
+  .min(1024, "a port in 1024-29999 (unprivileged, below the NodePort range)")
+  .max(29999, "a port in 1024-29999 (unprivileged, below the NodePort range)");
+
+export const cacheSchema = z
+  .strictObject({
+    port: unprivilegedPort
+      .default(20500)
+      .describe(
+        "Port of the cache on each node's 127.0.0.1 (and nowhere else); the next port serves its metrics to the metrics proxy, on 127.0.0.1 too. Below the NodePort range, which kube-proxy may capture.",
+      ),
+    namespace: simpleName
+      .default("registry-cache")
+      .describe("Kubernetes namespace of the cache (labelled to allow host networking)."),
+    expiryDays: z
+      .number()
+      .int()
+      .min(1)
+      .max(365)
+      .default(7)
+      .describe(
+        "Days cached content stays in the bucket after the cache fetched it from the central registry (S3 lifecycle, which runs daily). Pulls served from the cache do not extend it: a busy image is fetched again once per expiryDays, and during an ECR outage the cache serves what it fetched within the last expiryDays.",
+      ),
+    metrics: z
+      .strictObject({
+        enabled: z
+          .boolean()
+          .default(false)
+          .describe(
+            "Serve the registry's Prometheus metrics (proxy hits, misses, bytes) on each node's address, through a proxy that answers /metrics only (the registry's own debug listener also serves pprof).",
+          ),
+        port: unprivilegedPort
+          .default(20502)
+          .describe("Port of /metrics on each node's address."),
+        podMonitor: z
+          .boolean()
+          .default(false)
+          .describe("Also create a prometheus-operator PodMonitor (needs its CRDs)."),
+      })
+      .prefault({})
+      .describe("Prometheus metrics of the cache, per node."),
+    images: z
+      .strictObject({
+        registry: pinnedImage.default(REGISTRY_IMAGE),
+        tokenRefresher: pinnedImage.default(TOKEN_REFRESHER_IMAGE),
+        metricsProxy: pinnedImage.default(METRICS_PROXY_IMAGE),
+      })
+      .prefault({})
+      .describe("Container images, pinned by digest (copies in your own registry work too)."),
+  })
+  .superRefine((cache, ctx) => {
+    if (cache.metrics.enabled && [cache.port, cache.port + 1].includes(cache.metrics.port)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["metrics", "port"],
+        message: `${cache.metrics.port} is taken by the cache (port ${cache.port} and ${cache.port + 1})`,
+      });
+    }
+  });
 
 const kubernetesVersion = z.string().regex(/^1\.\d{2}$/, "an EKS Kubernetes version like 1.31");
 const minorOf = (version: string) => Number(version.split(".")[1]);

@@ -18,6 +18,7 @@ import {
   cacheChartValues,
   hungCacheClosedWithinSeconds,
 } from "../../cache/chart-values";
+import { METRICS_PROXY_CONFIG_KEY } from "../../cache/metrics-proxy";
 import { OBJECT_ACL, cacheRegistryConfig } from "../../cache/registry-config";
 import { TOKEN_FILE } from "../../cache/token-refresh";
 import { cacheBucketPolicy } from "../../policies/cache-storage";
@@ -80,9 +81,14 @@ const REVOKED_STACK = (() => {
   return validConfig(raw);
 })();
 
-function programValues(helperLifetimeSeconds?: number, stack = STACK) {
+function programValues(
+  helperLifetimeSeconds?: number,
+  stack = STACK,
+  metrics: Partial<typeof CACHE.metrics> = {},
+) {
+  const cache = { ...CACHE, metrics: { ...CACHE.metrics, ...metrics } };
   return cacheChartValues({
-    cache: CACHE,
+    cache,
     registryRegion: stack.registry.region,
     registryConfig: cacheRegistryConfig({
       region: CLUSTER.region,
@@ -91,6 +97,7 @@ function programValues(helperLifetimeSeconds?: number, stack = STACK) {
       port: CACHE.port,
       helperLifetimeSeconds,
       deniedRepositories: cachePlan(stack).deniedRepositories,
+      metrics: cache.metrics.enabled,
     }),
   });
 }
@@ -174,7 +181,7 @@ describe("the cache on distribution v3.1.1, as the chart renders it", function (
     cached.add(name);
   }
 
-  function localize(config: object, port: number): object {
+  function localize(config: object, port: number, debugPort?: number): object {
     return pointAtThisMachine(config, {
       s3Endpoint: s3.endpoint,
       accessKey: s3.accessKey,
@@ -182,6 +189,7 @@ describe("the cache on distribution v3.1.1, as the chart renders it", function (
       upstreamUrl: upstreamCounter.url,
       addr: `127.0.0.1:${port}`,
       credentialHelper: path.join(dir, "scripts", "ecr-credential-helper"),
+      debugAddr: debugPort === undefined ? undefined : `127.0.0.1:${debugPort}`,
     });
   }
 
@@ -226,6 +234,7 @@ describe("the cache on distribution v3.1.1, as the chart renders it", function (
       })),
       { tag: "never-cached", files: { "etc/never": "only upstream has this\n" } },
       { tag: "worker", files: { "etc/worker": "taken from the cluster later\n" } },
+      { tag: "counted", files: { "etc/counted": "one miss, then one hit\n" } },
       { tag: "after-rotation", files: { "etc/rotated": "fetched with the second token\n" } },
       { tag: "after-expiry", files: { "etc/expiry": "fetched after the lifecycle rule ran\n" } },
       { tag: "big", files: { "data/big.bin": pseudoRandomBytes(BIG_BYTES, "big") } },
@@ -481,6 +490,8 @@ describe("the cache on distribution v3.1.1, as the chart renders it", function (
         cache = await startCache("cache-restarted");
         const via = `http://127.0.0.1:${cache.port}`;
         await pull(via, "tiny-c", true);
+        // By tag too: the proxy asks the upstream, fails to reach it, and answers from storage.
+        await pull(via, "tiny-c");
         const never = await skopeoCopy(
           `docker://127.0.0.1:${cache.port}/${repoOf("never-cached")}:v1`,
           `oci:${path.join(dir, "never")}:v1`,
@@ -527,6 +538,86 @@ describe("the cache on distribution v3.1.1, as the chart renders it", function (
       } finally {
         s3.setMode("forward");
       }
+    });
+  });
+
+  describe("metrics", () => {
+    /** The value of one counter sample, e.g. registry_proxy_hits_total{type="blob"}. */
+    const sample = (text: string, name: string) =>
+      Number(new RegExp(`^${name.replace(/[{}]/g, "\\$&")} (\\S+)$`, "m").exec(text)?.[1] ?? 0);
+
+    it("counts a miss and a hit; the node's address serves /metrics and nothing else", async function () {
+      this.timeout(90_000);
+      requireToolsOrSkip(this, ["nginx"], "cache metrics");
+      const chart = await renderChart(
+        programValues(HELPER_LIFETIME_SECONDS, STACK, { enabled: true, podMonitor: true }),
+        dir,
+      );
+      assert.ok(chart.objects.some((o) => o.kind === "PodMonitor"));
+      const [port, debugPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
+      const instance = await startCache(
+        "cache-metrics",
+        localize(chart.registryConfig, port, debugPort),
+      );
+      assert.deepEqual(
+        listeningSockets(instance.pid),
+        [`127.0.0.1:${debugPort}`, `127.0.0.1:${port}`].sort(),
+      );
+
+      // The metrics proxy's own config, from the rendered ConfigMap, pointed at this machine.
+      const nginxDir = path.join(dir, "nginx");
+      fs.mkdirSync(nginxDir, { recursive: true });
+      const conf = path.join(nginxDir, "nginx.conf");
+      const rendered = chart.scripts[METRICS_PROXY_CONFIG_KEY];
+      const local = rendered
+        .replaceAll("/tmp/", `${nginxDir}/`)
+        .replace(`listen ${CACHE.metrics.port};`, `listen 127.0.0.1:${metricsPort};`)
+        .replace(`127.0.0.1:${CACHE.port + 1}`, `127.0.0.1:${debugPort}`);
+      assert.equal(
+        local.split("\n").filter((line, i) => line !== rendered.split("\n")[i]).length,
+        8,
+        "only the listen address, the debug address and six temp paths change",
+      );
+      fs.writeFileSync(conf, local);
+      spawnDaemon("metrics-proxy", "nginx", ["-e", "stderr", "-c", conf, "-g", "daemon off;"], dir);
+      const metricsUrl = `http://127.0.0.1:${metricsPort}`;
+      const scrape = async () => {
+        const response = await httpRequest(`${metricsUrl}/metrics`);
+        assert.equal(response.status, 200);
+        return response.body.toString();
+      };
+      await waitFor("the metrics proxy", () => scrape().then(() => true), 10_000);
+
+      const before = await scrape();
+      const via = `http://127.0.0.1:${port}`;
+      await pull(via, "counted");
+      await waitUntilStored("counted");
+      const afterMiss = await scrape();
+      await pull(via, "counted");
+      const afterHit = await scrape();
+      const delta = (from: string, to: string, name: string) =>
+        sample(to, name) - sample(from, name);
+      const counters = {
+        blobMisses: delta(before, afterMiss, 'registry_proxy_misses_total{type="blob"}'),
+        blobHitsOnMiss: delta(before, afterMiss, 'registry_proxy_hits_total{type="blob"}'),
+        blobHits: delta(afterMiss, afterHit, 'registry_proxy_hits_total{type="blob"}'),
+        blobMissesOnHit: delta(afterMiss, afterHit, 'registry_proxy_misses_total{type="blob"}'),
+        pulledBytes: delta(before, afterMiss, 'registry_proxy_pulled_bytes_total{type="blob"}'),
+      };
+      note(`metrics of one miss, then one hit: ${JSON.stringify(counters)}`);
+      const blobs = 1 + source.get("counted")!.layers.length;
+      assert.equal(counters.blobMisses, blobs);
+      assert.equal(counters.blobHits, blobs);
+      assert.equal(counters.blobMissesOnHit, 0);
+      assert.ok(counters.pulledBytes > 0);
+
+      for (const hidden of ["/debug/pprof/", "/debug/vars", "/debug/health", "/"]) {
+        const response = await httpRequest(`${metricsUrl}${hidden}`);
+        assert.equal(response.status, 404, hidden);
+      }
+      const post = await httpRequest(`${metricsUrl}/metrics`, { method: "POST" });
+      assert.equal(post.status, 403);
+      await instance.stop();
     });
   });
 

@@ -42,6 +42,7 @@ const HOW_TO_GET: Record<string, string> = {
   ctr: "apt-get install containerd",
   "registry-v3": `../shared beside the repository (${REGISTRY_V3})`,
   helm: "bash .ci/install-helm",
+  nginx: "apt-get install nginx-light",
 };
 
 function onPath(command: string): boolean {

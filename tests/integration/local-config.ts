@@ -34,6 +34,8 @@ export interface LocalTargets {
   addr: string;
   /** Where the credential helper the pod mounts from its ConfigMap sits on this machine. */
   credentialHelper: string;
+  /** host:port of the debug (metrics) listener, when the config has one. */
+  debugAddr?: string;
 }
 
 /**
@@ -45,6 +47,7 @@ export interface LocalTargets {
  */
 export const LOCALIZED_PATHS = [
   "http.addr",
+  "http.debug.addr",
   "storage.s3.regionendpoint",
   "storage.s3.accesskey",
   "storage.s3.secretkey",
@@ -56,7 +59,9 @@ export const LOCALIZED_PATHS = [
 
 export function pointAtThisMachine(program: object, targets: LocalTargets): ConfigTree {
   const config = structuredClone(program) as ConfigTree;
-  branch(config, "http").addr = targets.addr;
+  const http = branch(config, "http");
+  http.addr = targets.addr;
+  if (isTree(http.debug)) http.debug.addr = targets.debugAddr;
   Object.assign(branch(config, "storage", "s3"), {
     regionendpoint: targets.s3Endpoint,
     accesskey: targets.accessKey,

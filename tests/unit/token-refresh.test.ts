@@ -166,6 +166,7 @@ describe("ECR token refresh", () => {
         upstreamHost: "h",
         port: 20500,
         deniedRepositories: [],
+        metrics: false,
       });
       assert.equal(config.proxy.exec.lifetime, `${HELPER_LIFETIME_SECONDS}s`);
       assert.equal(Object.keys(config.proxy).includes("password"), false);
