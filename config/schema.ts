@@ -88,9 +88,7 @@ export const cacheSchema = z
           .describe(
             "Serve the registry's Prometheus metrics (proxy hits, misses, bytes) on each node's address, through a proxy that answers /metrics only (the registry's own debug listener also serves pprof).",
           ),
-        port: unprivilegedPort
-          .default(20502)
-          .describe("Port of /metrics on each node's address."),
+        port: unprivilegedPort.default(20502).describe("Port of /metrics on each node's address."),
         podMonitor: z
           .boolean()
           .default(false)
