@@ -58,7 +58,12 @@ export interface DecisionRow {
 }
 
 /** An account that is not in the config, for the "other accounts get nothing" row. */
-const FOREIGN_ACCOUNT_ID = "999999999999";
+function foreignAccountId(config: HubConfig): string {
+  const used = new Set([config.registry.accountId, ...config.accounts.map((a) => a.accountId)]);
+  let id = 999_999_999_999;
+  while (used.has(String(id))) id--;
+  return String(id);
+}
 const FOREIGN_ORG_ID = "o-foreignorg00";
 
 /** What broad identity policies people really attach: seed 002's ecr:* and seed 003's read on *. */
@@ -109,35 +114,27 @@ function reportPrincipals(config: HubConfig, plan: AccessPlan): ReportPrincipal[
       orgId,
     })),
     {
-      arn: someoneElse(FOREIGN_ACCOUNT_ID),
+      arn: someoneElse(foreignAccountId(config)),
       role: "role in an account outside the config (holds ECR read on *)",
       identityPolicies: [ecrReadEverywhere],
       orgId: FOREIGN_ORG_ID,
     },
   ];
-  return mergeSameArn(listed);
+  return withoutRepeats(listed);
 }
 
 /**
- * One role is one principal however often the config names it (an admin listed 4,000 times is
- * asked about once); a role named in two capacities holds both capacities' policies.
+ * A role listed twice in one capacity is asked about once (an admin listed 4,000 times is one
+ * row). A role listed in two capacities keeps a row for each, as the config says.
  */
-function mergeSameArn(listed: ReportPrincipal[]): ReportPrincipal[] {
-  const byArn = new Map<string, ReportPrincipal>();
-  for (const principal of listed) {
-    const seen = byArn.get(principal.arn);
-    if (!seen) {
-      byArn.set(principal.arn, principal);
-    } else if (seen.role !== principal.role || seen.puller !== principal.puller) {
-      byArn.set(principal.arn, {
-        arn: principal.arn,
-        role: seen.role === principal.role ? seen.role : `${seen.role}; ${principal.role}`,
-        identityPolicies: [...seen.identityPolicies, ...principal.identityPolicies],
-        orgId: seen.orgId ?? principal.orgId,
-      });
-    }
-  }
-  return [...byArn.values()];
+function withoutRepeats(listed: ReportPrincipal[]): ReportPrincipal[] {
+  const seen = new Set<string>();
+  return listed.filter((principal) => {
+    const key = `${principal.arn} ${principal.role}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /** How many grouped cells are simulated again one by one, to catch a grouping gone wrong. */
