@@ -8,7 +8,18 @@
  * `!!binary`, `!!set`, `!!omap` and `!!timestamp` into values no config key can hold.
  */
 import { readFileSync } from "node:fs";
-import { Alias, LineCounter, Node, isAlias, isMap, isScalar, isSeq, parseDocument } from "yaml";
+import {
+  Alias,
+  CST,
+  LineCounter,
+  Node,
+  Parser,
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  parseDocument,
+} from "yaml";
 import { display } from "./display";
 import { PROJECT } from "./schema";
 import { RawConfig, configPath } from "./validate";
@@ -69,6 +80,8 @@ function readFailure(error: unknown): string {
 
 /** `label` names the file in messages (a path, or a path at a git ref), already made safe with display(). */
 export function rawConfigFromYaml(text: string, label: string): RawConfig {
+  const deep = tooDeep(text);
+  if (deep) throw new StackFileError([`${label}:${deep}`]);
   const lineCounter = new LineCounter();
   const document = parseDocument(text, {
     lineCounter,
@@ -79,10 +92,12 @@ export function rawConfigFromYaml(text: string, label: string): RawConfig {
     const { line, col } = lineCounter.linePos(offset ?? 0);
     return `${label}:${line}:${col}`;
   };
-  const syntax = [...document.errors, ...document.warnings].map(
-    (e) => `${at(e.pos[0])}: ${syntaxSentence(e.code, e.message)}`,
-  );
-  if (syntax.length > 0) throw new StackFileError(syntax);
+  // The first syntax error only: the ones after it are mostly its echoes.
+  const [syntax] = [...document.errors, ...document.warnings];
+  if (syntax)
+    throw new StackFileError([
+      `${at(syntax.pos[0])}: ${syntaxSentence(syntax.code, syntax.message)}`,
+    ]);
   const problems: string[] = [];
   const root = new Converter(lineCounter, (node, path, message) =>
     problems.push(
@@ -99,21 +114,67 @@ export function rawConfigFromYaml(text: string, label: string): RawConfig {
   return namespaced(config);
 }
 
+/**
+ * The parser builds its tree recursively and fails at about 1,000 levels with a stack
+ * overflow, so depth is measured first on its flat token stream, with an explicit stack.
+ * Returns "line:column: path: message" for the first collection nested too deep.
+ */
+function tooDeep(text: string): string | undefined {
+  const lines = new LineCounter();
+  for (const token of new Parser(lines.addNewLine).parse(text)) {
+    if (token.type !== "document" || !token.value) continue;
+    const stack: { token: CST.Token; depth: number; path: PropertyKey[] }[] = [
+      { token: token.value, depth: 0, path: [] },
+    ];
+    for (let next = stack.pop(); next; next = stack.pop()) {
+      const { token, depth, path } = next;
+      if (
+        token.type !== "block-map" &&
+        token.type !== "block-seq" &&
+        token.type !== "flow-collection"
+      )
+        continue;
+      if (depth > MAX_DEPTH) {
+        const { line, col } = lines.linePos(token.offset);
+        return `${line}:${col}: ${documentPath(path)}: nested deeper than ${MAX_DEPTH} levels`;
+      }
+      const list =
+        token.type === "block-seq" ||
+        (token.type === "flow-collection" && token.start.source === "[");
+      const children = token.items.flatMap((item, i) =>
+        item.value
+          ? [{ token: item.value, depth: depth + 1, path: [...path, list ? i : keyText(item.key)] }]
+          : [],
+      );
+      // Reversed, so the first too-deep collection in the file is the one reported.
+      for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
+    }
+  }
+  return undefined;
+}
+
+function keyText(key: CST.Token | null | undefined): string {
+  const scalar = key ? CST.resolveAsScalar(key) : null;
+  return scalar ? scalar.value : "?";
+}
+
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** The parser's messages say where, then quote the line; the position is given separately here. */
 function syntaxSentence(code: string, message: string): string {
+  if (/end with a \]/.test(message)) return "a [ list is not closed with ]";
+  if (/end with a \}/.test(message)) return "a { map is not closed with }";
   switch (code) {
     case "TAB_AS_INDENT":
       return "a tab is used for indentation; YAML indents with spaces only";
     case "MISSING_CHAR":
-      return `${firstClause(message)}: a quote or bracket is not closed`;
+      return /quote/.test(message) ? "a quoted string is not closed" : firstClause(message);
     case "MULTIPLE_DOCS":
       return "a second YAML document starts here (---); a stack file holds one document";
     case "TAG_RESOLVE_FAILED":
-      return `${firstClause(message)}: use plain YAML values, without tags`;
+      return `${firstClause(message)}; use plain YAML values, without tags`;
     default:
       return firstClause(message);
   }
