@@ -7,8 +7,8 @@
 /** Longer values are cut: enough to recognise a name, short enough to keep one line readable. */
 export const DISPLAY_LIMIT = 100;
 
-/** What the existing messages print bare: names, ids, ARNs, repository paths. */
-const PLAIN = /^[\w./:@+=,-]+$/;
+/** What the messages print bare: names, ids, ARNs, repository paths, git refs like HEAD~1. */
+const PLAIN = /^[\w./:@+=,~^-]+$/;
 
 /**
  * The value as it is when it is plain and short, otherwise JSON-quoted (control characters,
