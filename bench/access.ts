@@ -56,11 +56,11 @@ function stackFile(raw: RawConfig): string {
 }
 
 function benchConfig(mode: AccessMode, repositories: number, clusters: number): RawConfig {
-  const raw = generateRawConfig({ repositories, clusters, accounts: 5, mode }) as {
-    repositories: { clusters?: string[] }[];
-  };
-  raw.repositories.slice(RESTRICTED_PREFIX).forEach((r) => delete r.clusters);
-  return raw as RawConfig;
+  const raw = generateRawConfig({ repositories, clusters, accounts: 5, mode });
+  (raw.repositories as { clusters?: string[] }[])
+    .slice(RESTRICTED_PREFIX)
+    .forEach((r) => delete r.clusters);
+  return raw;
 }
 
 /** CPU time in samples with a simulator frame anywhere on the stack, and in all samples. */
