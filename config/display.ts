@@ -34,3 +34,12 @@ function escapeText(text: string): string {
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
   );
 }
+
+/**
+ * A sentence from a library (the YAML parser's) that may quote the file: escaped as display()
+ * does, without the quotes around the whole, and cut to twice DISPLAY_LIMIT.
+ */
+export function sentence(text: string): string {
+  const cut = text.length > 2 * DISPLAY_LIMIT ? `${text.slice(0, 2 * DISPLAY_LIMIT)}...` : text;
+  return escapeText(cut).slice(1, -1);
+}

@@ -20,7 +20,7 @@ import {
   isSeq,
   parseDocument,
 } from "yaml";
-import { display } from "./display";
+import { display, sentence } from "./display";
 import { PROJECT } from "./schema";
 import { RawConfig, configPath } from "./validate";
 
@@ -181,7 +181,7 @@ function syntaxSentence(code: string, message: string): string {
 }
 
 function firstClause(message: string): string {
-  return message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+  return sentence(message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, ""));
 }
 
 /** `config.registry-hub:X...` as the config path the validation messages use; the rest as it is. */
