@@ -232,8 +232,9 @@ class Converter {
     return { value: null, size: 1, height: 0 };
   }
 
-  private count(node: Node, path: PropertyKey[], result: Converted): Converted {
-    this.total += result.size;
+  /** `values`: 1 for a value written out, the whole expansion for an alias. */
+  private count(node: Node, path: PropertyKey[], values: number, result: Converted): Converted {
+    this.total += values;
     if (this.total > MAX_VALUES && !this.stopped) {
       // One message: every later value would repeat it.
       this.stopped = true;
@@ -255,8 +256,8 @@ class Converter {
     if (node.anchor) this.anchors.set(node.anchor, node);
     if (isAlias(node)) return this.alias(node, path, depth);
     const result = this.value(node, path, depth);
-    // Aliased values count per use (in alias()); a value of its own counts here once.
-    return node.anchor ? result : this.count(node, path, result);
+    // A value written out counts once, here; an alias counts its whole expansion per use.
+    return this.count(node, path, 1, result);
   }
 
   private alias(node: Alias, path: PropertyKey[], depth: number): Converted {
@@ -280,7 +281,7 @@ class Converter {
         `nested deeper than ${MAX_DEPTH} levels (through alias *${display(node.source)})`,
       );
     }
-    return this.count(node, path, result);
+    return this.count(node, path, result.size, result);
   }
 
   private value(node: Node, path: PropertyKey[], depth: number): Converted {

@@ -87,11 +87,11 @@ async function main(): Promise<void> {
   const base = values.diff === undefined ? undefined : commitOf(values.diff);
   const config = checked(readStackFile(file), display(file));
   const report = await buildAccessReport(stack, config);
-  if (values.diff === undefined || base === undefined) {
+  if (base === undefined) {
     await writeReport(process.stdout, report, values.json);
     return;
   }
-  const label = `${display(file)} at ${display(values.diff)}`;
+  const label = `${display(file)} at ${display(values.diff ?? base)}`;
   // A commit without the file: everything the file grants is added.
   const baseText = fileAt(base, file);
   const baseReport =

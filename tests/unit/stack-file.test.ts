@@ -184,6 +184,17 @@ describe("stack files: valid YAML is read", () => {
     assert.ok(raw.repositories.every((r) => r.pushers[0] === "ci"));
   });
 
+  it("accepts an anchor of 1,000 values used 1,000 times: a million values, under the bound", () => {
+    const uses = Array.from({ length: 1_000 }, () => "*l").join(", ");
+    const raw = rawConfigFromYaml(
+      stack(
+        `  registry-hub:list: &l [${Array(1_000).fill("x").join(", ")}]\n  registry-hub:uses: [${uses}]\n`,
+      ),
+      FILE,
+    );
+    assert.equal((raw.uses as unknown[][]).length, 1_000);
+  });
+
   it("keeps a key named __proto__ as data, to be reported as unknown", () => {
     const raw = rawConfigFromYaml(stack("  registry-hub:access:\n    __proto__: {a: 1}\n"), FILE);
     assert.deepEqual(Object.keys(raw.access as RawConfig), ["__proto__"]);
