@@ -4,6 +4,7 @@
  * `validate.ts`.
  */
 import { z } from "zod";
+import { display } from "./display";
 
 export const PROJECT = "registry-hub";
 export const ACCESS_MODES = ["roles", "accounts", "organization"] as const;
@@ -20,9 +21,66 @@ export const TOKEN_REFRESHER_IMAGE =
   "public.ecr.aws/aws-cli/aws-cli:2.22.35@sha256:6977c83ae3dc99f28fcf8276b9ea5eec33833cd5be40574b34112e98113ec7a2";
 
 const accountId = z.string().regex(/^\d{12}$/, "not a 12-digit AWS account id");
-const roleArn = z
-  .string()
-  .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, "not an IAM role ARN");
+/** The partitions the AWS SDKs know (their partitions.json); ARNs name one of these. */
+export const PARTITIONS = [
+  "aws",
+  "aws-cn",
+  "aws-us-gov",
+  "aws-iso",
+  "aws-iso-b",
+  "aws-iso-e",
+  "aws-iso-f",
+  "aws-eusc",
+] as const;
+
+/**
+ * IAM's CreateRole rules (IAM API Reference): RoleName 1-64 characters of [\w+=,.@-]; Path is
+ * "/" or "/.../" of at most 512 characters. In an ARN the path sits between "role" and the name.
+ */
+export function roleArnProblem(arn: string): string | undefined {
+  const match = /^arn:([^:]*):iam::(\d{12}):role(\/.*)$/s.exec(arn);
+  if (!match) return "not an IAM role ARN";
+  const [, partition, , resource] = match;
+  if (!(PARTITIONS as readonly string[]).includes(partition)) {
+    return `not an IAM role ARN: no AWS partition is called ${display(partition)} (${PARTITIONS.join(", ")})`;
+  }
+  const slash = resource.lastIndexOf("/");
+  const path = resource.slice(0, slash + 1);
+  const name = resource.slice(slash + 1);
+  if (name === "") return "not an IAM role ARN: the role name is empty";
+  if (!/^[\w+=,.@-]+$/.test(name)) {
+    return "not an IAM role ARN: a role name has only letters, digits and + = , . @ _ -";
+  }
+  if (name.length > 64) {
+    return `the role name has ${name.length} characters; IAM allows 1-64`;
+  }
+  if (path.length > 512) {
+    return `the role path has ${path.length} characters; IAM allows at most 512`;
+  }
+  if (path !== "/" && !/^\/[\w+=,.@/-]+\/$/.test(path)) {
+    return "not an IAM role ARN: the role path has an empty segment (//)";
+  }
+  return undefined;
+}
+
+const roleArn = z.string().superRefine((arn, ctx) => {
+  const problem = roleArnProblem(arn);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+});
+
+/** A string with a length limit and a shape, refused with one message (the limit's, if over). */
+function bounded(max: number, limit: string, shape: RegExp, message: string) {
+  return z.string().superRefine((text, ctx) => {
+    if (text.length > max) {
+      ctx.addIssue({
+        code: "custom",
+        message: `has ${text.length.toLocaleString("en-US")} characters; ${limit}`,
+      });
+    } else if (!shape.test(text)) {
+      ctx.addIssue({ code: "custom", message });
+    }
+  });
+}
 const region = z
   .string()
   .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "not an AWS region (like us-east-1)");
@@ -40,12 +98,13 @@ const repositoryName = z
     "not a valid ECR repository name (lower-case letters, digits, and . _ - / between them)",
   );
 /** The issuer as IAM uses it in condition keys: host and path, without https://. */
-const oidcIssuer = z
-  .string()
-  .regex(
-    /^oidc\.eks\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/id\/[A-Z0-9]+$/,
-    "not an EKS OIDC issuer (oidc.eks.<region>.amazonaws.com/id/<ID>, without https://)",
-  );
+const oidcIssuer = bounded(
+  // IAM's CreateOpenIDConnectProvider takes the issuer URL with https://, at most 255 characters.
+  255 - "https://".length,
+  "an OIDC provider URL has at most 255 characters with https://",
+  /^oidc\.eks\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/id\/[A-Z0-9]+$/,
+  "not an EKS OIDC issuer (oidc.eks.<region>.amazonaws.com/id/<ID>, without https://)",
+);
 
 /** A container image by digest, so every node runs the same bytes whatever a tag now says. */
 const pinnedImage = z
@@ -118,13 +177,23 @@ export const cacheSchema = z
 const kubernetesVersion = z.string().regex(/^1\.\d{2}$/, "an EKS Kubernetes version like 1.31");
 const minorOf = (version: string) => Number(version.split(".")[1]);
 
+/** Kubernetes supports clusters of at most 5,000 nodes (kubernetes.io, "Considerations for large clusters"). */
+const MAX_NODES = 5_000;
+const NODES_MESSAGE = "Kubernetes supports at most 5,000 nodes per cluster";
+
 export const createClusterSchema = z
   .strictObject({
     version: kubernetesVersion,
-    instanceType: z.string().regex(/^[a-z0-9-]+\.[a-z0-9]+$/, "an EC2 instance type like t3.large"),
-    desiredSize: z.number().int().min(1).default(2),
-    minSize: z.number().int().min(1).default(1),
-    maxSize: z.number().int().min(1).default(3),
+    instanceType: bounded(
+      // Family.size: the longest names today (u7inh-32tb.480xlarge) have about 20 characters.
+      32,
+      "EC2 instance type names are far shorter",
+      /^[a-z][a-z0-9-]*\.[a-z0-9][a-z0-9-]*$/,
+      "an EC2 instance type like t3.large",
+    ),
+    desiredSize: z.number().int().min(1).max(MAX_NODES, NODES_MESSAGE).default(2),
+    minSize: z.number().int().min(1).max(MAX_NODES, NODES_MESSAGE).default(1),
+    maxSize: z.number().int().min(1).max(MAX_NODES, NODES_MESSAGE).default(3),
     vpcId: z
       .string()
       .regex(/^vpc-[0-9a-f]{8,17}$/, "not a VPC id")
@@ -135,6 +204,17 @@ export const createClusterSchema = z
       .optional(),
   })
   .superRefine((c, ctx) => {
+    const firstAt = new Map<string, number>();
+    (c.subnetIds ?? []).forEach((subnet, i) => {
+      const first = firstAt.get(subnet);
+      if (first === undefined) firstAt.set(subnet, i);
+      else
+        ctx.addIssue({
+          code: "custom",
+          path: ["subnetIds", i],
+          message: `subnet ${subnet} is already listed at subnetIds[${first}]`,
+        });
+    });
     if (!(c.minSize <= c.desiredSize && c.desiredSize <= c.maxSize)) {
       ctx.addIssue({
         code: "custom",

@@ -5,6 +5,8 @@
 import { z } from "zod";
 import { POLICY_SIZE_LIMIT, inlinePoliciesByRole, planAccess } from "../plan/access";
 import { accountOfArn, partitionOf } from "../policies/document";
+import { display } from "./display";
+import { placementProblems } from "./placement";
 import { HubConfig, buildModel, cacheRoleName, createdNodeRoleName, roleArn } from "./model";
 import { ACCESS_MODES, AccessMode, HubConfigInput, PROJECT, hubConfigSchema } from "./schema";
 
@@ -18,21 +20,33 @@ export function formatProblems(problems: string[]): string {
 /** Raw values of the `registry-hub:*` keys, keyed without the namespace. */
 export type RawConfig = Record<string, unknown>;
 
-export function configPath(path: readonly PropertyKey[]): string {
+/** Keys come from the file too: one that is not a plain name is shown quoted, in brackets. */
+export function configPath(path: readonly PropertyKey[], prefix = `${PROJECT}:`): string {
   const [key, ...rest] = path;
+  // Callers also pass prebuilt paths such as "repositories[1]": brackets stay plain.
+  const name = (part: PropertyKey) =>
+    /^[\w./:@+=,[\]-]{1,100}$/.test(String(part)) ? String(part) : `[${display(String(part))}]`;
   return rest.reduce<string>(
-    (text, part) => (typeof part === "number" ? `${text}[${part}]` : `${text}.${String(part)}`),
-    `${PROJECT}:${String(key)}`,
+    (text, part) =>
+      typeof part === "number"
+        ? `${text}[${part}]`
+        : `${text}${name(part).startsWith('["') ? "" : "."}${name(part)}`,
+    `${prefix}${name(key)}`,
   );
 }
+
+/** A map of 100,000 unknown keys is one mistake: the first few name it, a count says the rest. */
+const UNKNOWN_KEYS_LISTED = 5;
 
 export function validateConfig(raw: RawConfig): Validation {
   const parsed = hubConfigSchema.safeParse(raw);
   const issues = parsed.success ? [] : parsed.error.issues;
   // Cross-references are checked on what did parse, so one run reports every problem.
+  const parsedPart = withoutInvalidValues(raw, issues);
   const problems = [
     ...issues.flatMap(describeIssue),
-    ...crossReferenceProblems(withoutInvalidValues(raw, issues)),
+    ...crossReferenceProblems(parsedPart),
+    ...placementProblems(parsedPart),
   ];
   if (!parsed.success || problems.length > 0) return { ok: false, problems };
   const config = buildModel(parsed.data);
@@ -63,7 +77,13 @@ function withoutInvalidValues(raw: RawConfig, issues: z.core.$ZodIssue[]): Parti
 
 function describeIssue(issue: z.core.$ZodIssue): string[] {
   if (issue.code === "unrecognized_keys") {
-    return issue.keys.map((key) => `${configPath([...issue.path, key])}: unknown key (a typo?)`);
+    const listed = issue.keys
+      .slice(0, UNKNOWN_KEYS_LISTED)
+      .map((key) => `${configPath([...issue.path, key])}: unknown key (a typo?)`);
+    const more = issue.keys.length - listed.length;
+    return more > 0
+      ? [...listed, `${configPath(issue.path)}: and ${format(more)} more unknown keys`]
+      : listed;
   }
   if (issue.code === "invalid_type" && issue.message.endsWith("received undefined")) {
     return [`${configPath(issue.path)}: required`];
@@ -95,7 +115,7 @@ function duplicates(values: (string | undefined)[], path: (index: number) => str
       return [];
     }
     return [
-      `${configPath([path(i)])}: ${what} ${value} is already used at ${configPath([path(first)])}`,
+      `${configPath([path(i)])}: ${what} ${display(value)} is already used at ${configPath([path(first)])}`,
     ];
   });
 }
@@ -106,7 +126,7 @@ type DeepPartial<T> = T extends (infer U)[]
   : T extends object
     ? { [K in keyof T]?: DeepPartial<T[K]> }
     : T;
-type PartialConfig = DeepPartial<HubConfigInput>;
+export type PartialConfig = DeepPartial<HubConfigInput>;
 
 function crossReferenceProblems(input: PartialConfig): string[] {
   const problems: string[] = [];
@@ -224,14 +244,14 @@ function crossReferenceProblems(input: PartialConfig): string[] {
       if (!pusherNames.has(name))
         problem(
           ["repositories", r, "pushers", i],
-          `unknown pusher ${name} (not in ${PROJECT}:pushers)`,
+          `unknown pusher ${display(name)} (not in ${PROJECT}:pushers)`,
         );
     });
     (repo?.clusters ?? []).forEach((name, i) => {
       if (!clusterNames.has(name))
         problem(
           ["repositories", r, "clusters", i],
-          `unknown cluster ${name} (not in any ${PROJECT}:accounts[].clusters)`,
+          `unknown cluster ${display(name)} (not in any ${PROJECT}:accounts[].clusters)`,
         );
     });
   });

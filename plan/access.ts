@@ -59,14 +59,21 @@ function pullersOf(cluster: ClusterModel): Puller[] {
   return pullers;
 }
 
-function mayPull(repository: RepositoryModel, cluster: ClusterModel): boolean {
+export function mayPull(repository: RepositoryModel, cluster: ClusterModel): boolean {
   return repository.clusters === undefined || repository.clusters.includes(cluster.name);
 }
 
 /** Renders every policy for `mode` (default: the configured mode; the config check tries others). */
 export function planAccess(config: HubConfig, mode: AccessMode = config.access.mode): AccessPlan {
   const pullers = allClusters(config).flatMap(pullersOf);
-  const repositories = config.repositories.map((repository): RepositoryPlan => {
+  // A repository's policy names neither the repository nor anything but its pushers and the
+  // clusters it allows, so repositories alike share one rendering: thousands of repositories
+  // that each name a thousand node roles would otherwise hold a thousand copies of one list.
+  const rendered = new Map<string, { policy: PolicyDocument; policyText: string }>();
+  const render = (repository: RepositoryModel) => {
+    const key = JSON.stringify([repository.pusherArns, repository.clusters ?? null]);
+    const known = rendered.get(key);
+    if (known) return known;
     const pullerArns = pullers
       .filter((p) => mayPull(repository, p.cluster))
       .map((p) => p.principalArn);
@@ -82,10 +89,14 @@ export function planAccess(config: HubConfig, mode: AccessMode = config.access.m
       adminArns: config.registry.admins,
       deployRoleArn: config.registry.deployRoleArn,
     });
+    const result = { policy, policyText: renderPolicy(policy) };
+    rendered.set(key, result);
+    return result;
+  };
+  const repositories = config.repositories.map((repository): RepositoryPlan => {
     return {
       repository,
-      policy,
-      policyText: renderPolicy(policy),
+      ...render(repository),
       lifecyclePolicyText:
         repository.untaggedExpiryDays === undefined
           ? undefined

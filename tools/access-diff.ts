@@ -1,6 +1,6 @@
 /** What a config change does to access: grants added and removed, policy sizes that moved. */
 import { POLICY_SIZE_LIMIT } from "../plan/access";
-import { AccessReport, Capability, capabilities } from "./access-report";
+import { AccessReport, Capability, capabilityMatrix } from "./access-report";
 
 export interface Grant {
   principal: string;
@@ -17,9 +17,10 @@ export interface AccessDiff {
 
 function grants(report: AccessReport): Map<string, Grant> {
   const result = new Map<string, Grant>();
-  for (const { arn } of report.principals) {
-    for (const { name } of report.repositories) {
-      for (const capability of capabilities(report, arn, name)) {
+  const can = capabilityMatrix(report);
+  for (const [p, { arn }] of report.principals.entries()) {
+    for (const [r, { name }] of report.repositories.entries()) {
+      for (const capability of can(p, r)) {
         result.set(`${arn} ${name} ${capability}`, {
           principal: arn,
           repository: name,

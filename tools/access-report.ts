@@ -6,7 +6,15 @@ import { HubConfig, roleArn } from "../config/model";
 import { AccessMode } from "../config/schema";
 import { GET_AUTHORIZATION_TOKEN, PULL_ACTIONS, PUSH_ACTIONS } from "../policies/ecr-actions";
 import { PolicyDocument, policyDocument, sortedUnique } from "../policies/document";
-import { AccessPlan, POLICY_SIZE_LIMIT, planAccess } from "../plan/access";
+import { display } from "../config/display";
+import {
+  AccessPlan,
+  POLICY_SIZE_LIMIT,
+  Puller,
+  RepositoryPlan,
+  mayPull,
+  planAccess,
+} from "../plan/access";
 import { Decision, simulate } from "./simulate";
 
 export interface ReportPrincipal {
@@ -15,6 +23,21 @@ export interface ReportPrincipal {
   role: string;
   identityPolicies: PolicyDocument[];
   orgId?: string;
+  /** Set when the principal is one cluster's puller and nothing else (see decide()). */
+  puller?: Puller;
+}
+
+/**
+ * What the simulator decided. One row of decisions per principal and repository would be
+ * billions at 5,000 repositories and 1,000 clusters, so each cell holds the index of a
+ * distinct outcome: the decisions on one repository, one per PUSH_ACTIONS entry.
+ */
+export interface DecisionTable {
+  /** Per principal: ecr:GetAuthorizationToken on "*". */
+  token: Decision[];
+  outcomes: Decision[][];
+  /** cells[principal * repositories + repository] indexes outcomes. */
+  cells: Uint32Array;
 }
 
 export interface AccessReport {
@@ -23,11 +46,24 @@ export interface AccessReport {
   principals: { arn: string; role: string }[];
   repositories: { name: string; arn: string; policy: PolicyDocument; policyChars: number }[];
   identityPolicies: { principalArn: string; accountId: string; policy: PolicyDocument }[];
-  decisions: { principal: string; repository: string; action: string; decision: Decision }[];
+  decisions: DecisionTable;
+}
+
+/** One row of --json's decisions list. */
+export interface DecisionRow {
+  principal: string;
+  repository: string;
+  action: string;
+  decision: Decision;
 }
 
 /** An account that is not in the config, for the "other accounts get nothing" row. */
-const FOREIGN_ACCOUNT_ID = "999999999999";
+function foreignAccountId(config: HubConfig): string {
+  const used = new Set([config.registry.accountId, ...config.accounts.map((a) => a.accountId)]);
+  let id = 999_999_999_999;
+  while (used.has(String(id))) id--;
+  return String(id);
+}
 const FOREIGN_ORG_ID = "o-foreignorg00";
 
 /** What broad identity policies people really attach: seed 002's ecr:* and seed 003's read on *. */
@@ -41,12 +77,13 @@ function reportPrincipals(config: HubConfig, plan: AccessPlan): ReportPrincipal[
   const orgId = access.organizationId;
   const someoneElse = (accountId: string) => roleArn(registry.partition, accountId, "someone-else");
   const pusherArns = sortedUnique(config.repositories.flatMap((r) => r.pusherArns));
-  return [
+  const listed: ReportPrincipal[] = [
     ...plan.pullers.map((p) => ({
       arn: p.principalArn,
       role: `${p.kind === "nodes" ? "node role" : "cache role"} of cluster ${p.cluster.name}`,
       identityPolicies: [p.policy],
       orgId,
+      puller: p,
     })),
     ...pusherArns.map((arn) => ({
       arn,
@@ -77,48 +114,145 @@ function reportPrincipals(config: HubConfig, plan: AccessPlan): ReportPrincipal[
       orgId,
     })),
     {
-      arn: someoneElse(FOREIGN_ACCOUNT_ID),
+      arn: someoneElse(foreignAccountId(config)),
       role: "role in an account outside the config (holds ECR read on *)",
       identityPolicies: [ecrReadEverywhere],
       orgId: FOREIGN_ORG_ID,
     },
   ];
+  return withoutRepeats(listed);
+}
+
+/**
+ * A role listed twice in one capacity is asked about once (an admin listed 4,000 times is one
+ * row). A role listed in two capacities keeps a row for each, as the config says.
+ */
+function withoutRepeats(listed: ReportPrincipal[]): ReportPrincipal[] {
+  const seen = new Set<string>();
+  return listed.filter((principal) => {
+    const key = `${principal.arn} ${principal.role}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** How many grouped cells are simulated again one by one, to catch a grouping gone wrong. */
+export const VERIFIED_SAMPLES = 48;
+
+/**
+ * The simulator costs about 0.05 ms per request and a report asks principals x repositories x
+ * 7 actions, so it is asked once per group of equivalent requests:
+ *
+ * - repositories with the same rendered policy and the same `clusters` list: their policies
+ *   are the same text and name no repository, and every identity policy here names
+ *   repositories only through the puller's exclusion list, which `clusters` decides;
+ * - for one such group, the pullers (node and cache roles) of one kind, account and
+ *   organization that the group lets pull, or that it does not: their identity policies
+ *   differ only in which other repositories they exclude, and a roles-mode repository policy
+ *   names exactly the roles it lets pull. Every other principal is asked on its own.
+ *
+ * A sample of grouped cells is then asked again with their own principal and repository,
+ * and any difference stops the report rather than print a wrong matrix.
+ */
+async function decide(plan: AccessPlan, principals: ReportPrincipal[]): Promise<DecisionTable> {
+  const repositories = plan.repositories;
+  const outcomeIds = new Map<string, number>();
+  const outcomes: Decision[][] = [];
+  const outcomeOf = (decisions: Decision[]) => {
+    const key = decisions.join(" ");
+    let id = outcomeIds.get(key);
+    if (id === undefined) {
+      id = outcomes.length;
+      outcomeIds.set(key, id);
+      outcomes.push(decisions);
+    }
+    return id;
+  };
+  const ask = async (principal: ReportPrincipal, repository: RepositoryPlan) => {
+    const decisions: Decision[] = [];
+    for (const action of PUSH_ACTIONS) {
+      decisions.push(
+        await simulate({
+          principalArn: principal.arn,
+          identityPolicies: principal.identityPolicies,
+          principalOrgId: principal.orgId,
+          action,
+          resourceArn: repository.repository.arn,
+          resourcePolicy: repository.policy,
+        }),
+      );
+    }
+    return decisions;
+  };
+
+  const token: Decision[] = [];
+  for (const principal of principals) {
+    token.push(
+      await simulate({
+        principalArn: principal.arn,
+        identityPolicies: principal.identityPolicies,
+        principalOrgId: principal.orgId,
+        action: GET_AUTHORIZATION_TOKEN,
+        resourceArn: "*",
+      }),
+    );
+  }
+
+  const groups = new Map<string, number[]>();
+  repositories.forEach((repository, r) => {
+    const key = `${JSON.stringify(repository.repository.clusters ?? null)}\n${repository.policyText}`;
+    const members = groups.get(key);
+    if (members) members.push(r);
+    else groups.set(key, [r]);
+  });
+
+  const cells = new Uint32Array(principals.length * repositories.length);
+  const grouped: { principal: number; repository: number }[] = [];
+  for (const members of groups.values()) {
+    const representative = repositories[members[0]];
+    const classes = new Map<string, number[]>();
+    principals.forEach((principal, p) => {
+      const { puller } = principal;
+      const key = puller
+        ? [
+            puller.kind,
+            puller.cluster.accountId,
+            principal.orgId ?? "",
+            mayPull(representative.repository, puller.cluster),
+          ].join(" ")
+        : `#${p}`;
+      const same = classes.get(key);
+      if (same) same.push(p);
+      else classes.set(key, [p]);
+    });
+    for (const same of classes.values()) {
+      const outcome = outcomeOf(await ask(principals[same[0]], representative));
+      for (const p of same) for (const r of members) cells[p * repositories.length + r] = outcome;
+      if (same.length > 1 || members.length > 1)
+        grouped.push({ principal: same[same.length - 1], repository: members[members.length - 1] });
+    }
+  }
+
+  const stride = Math.max(1, Math.ceil(grouped.length / VERIFIED_SAMPLES));
+  for (let i = 0; i < grouped.length; i += stride) {
+    const { principal: p, repository: r } = grouped[i];
+    const expected = outcomes[cells[p * repositories.length + r]];
+    const actual = await ask(principals[p], repositories[r]);
+    if (actual.join(" ") !== expected.join(" ")) {
+      throw new Error(
+        `the access report grouped ${principals[p].arn} on ${repositories[r].repository.name} ` +
+          `with requests the simulator decides differently (${actual.join(", ")} against ` +
+          `${expected.join(", ")}): the grouping in tools/access-report.ts no longer holds`,
+      );
+    }
+  }
+  return { token, outcomes, cells };
 }
 
 export async function buildAccessReport(stack: string, config: HubConfig): Promise<AccessReport> {
   const plan = planAccess(config);
   const principals = reportPrincipals(config, plan);
-  const decisions: AccessReport["decisions"] = [];
-  for (const principal of principals) {
-    const base = {
-      principalArn: principal.arn,
-      identityPolicies: principal.identityPolicies,
-      principalOrgId: principal.orgId,
-    };
-    decisions.push({
-      principal: principal.arn,
-      repository: "*",
-      action: GET_AUTHORIZATION_TOKEN,
-      decision: await simulate({ ...base, action: GET_AUTHORIZATION_TOKEN, resourceArn: "*" }),
-    });
-    for (const repo of plan.repositories) {
-      // Push needs every pull action too, so this covers both capabilities.
-      for (const action of PUSH_ACTIONS) {
-        const decision = await simulate({
-          ...base,
-          action,
-          resourceArn: repo.repository.arn,
-          resourcePolicy: repo.policy,
-        });
-        decisions.push({
-          principal: principal.arn,
-          repository: repo.repository.name,
-          action,
-          decision,
-        });
-      }
-    }
-  }
   return {
     stack,
     accessMode: plan.mode,
@@ -134,66 +268,161 @@ export async function buildAccessReport(stack: string, config: HubConfig): Promi
       accountId: p.cluster.accountId,
       policy: p.policy,
     })),
-    decisions,
+    decisions: await decide(plan, principals),
   };
+}
+
+/** The base of a --diff when the file is new at the ref: nobody can do anything. */
+export function emptyReport(like: AccessReport): AccessReport {
+  return {
+    ...like,
+    principals: [],
+    repositories: [],
+    identityPolicies: [],
+    decisions: { token: [], outcomes: [], cells: new Uint32Array(0) },
+  };
+}
+
+/** The decisions as --json lists them: per principal, the token, then each repository's actions. */
+export function* decisionRows(report: AccessReport): Generator<DecisionRow> {
+  const { token, outcomes, cells } = report.decisions;
+  const count = report.repositories.length;
+  for (const [p, principal] of report.principals.entries()) {
+    yield {
+      principal: principal.arn,
+      repository: "*",
+      action: GET_AUTHORIZATION_TOKEN,
+      decision: token[p],
+    };
+    for (const [r, repository] of report.repositories.entries()) {
+      const outcome = outcomes[cells[p * count + r]];
+      for (const [a, action] of PUSH_ACTIONS.entries()) {
+        yield {
+          principal: principal.arn,
+          repository: repository.name,
+          action,
+          decision: outcome[a],
+        };
+      }
+    }
+  }
 }
 
 export type Capability = "pull" | "push";
 
+const PULL_INDEXES = PULL_ACTIONS.map((a) => PUSH_ACTIONS.indexOf(a));
+
 /** A principal can pull (push) a repository when every action pull (push) needs is allowed. */
-export function capabilities(
-  report: AccessReport,
-  principal: string,
-  repository: string,
-): Capability[] {
-  const allowed = new Set(
-    report.decisions
-      .filter(
-        (d) =>
-          d.principal === principal &&
-          (d.repository === repository || d.repository === "*") &&
-          d.decision === "Allowed",
-      )
-      .map((d) => d.action),
-  );
-  const can = (actions: readonly string[]) =>
-    [GET_AUTHORIZATION_TOKEN, ...actions].every((a) => allowed.has(a));
+function capabilitiesOf(token: Decision, outcome: Decision[]): Capability[] {
+  if (token !== "Allowed") return [];
   const result: Capability[] = [];
-  if (can(PULL_ACTIONS)) result.push("pull");
-  if (can(PUSH_ACTIONS)) result.push("push");
+  if (PULL_INDEXES.every((i) => outcome[i] === "Allowed")) result.push("pull");
+  if (outcome.every((d) => d === "Allowed")) result.push("push");
   return result;
 }
 
-export function formatReport(report: AccessReport): string {
-  const repos = report.repositories.map((r) => r.name);
-  const header = ["principal", ...repos];
-  const rows = report.principals.map((p) => [
-    `${p.arn}\n  ${p.role}`,
-    ...repos.map((repo) => capabilities(report, p.arn, repo).join("+") || "-"),
-  ]);
-  const widths = header.map((h, i) =>
-    Math.max(h.length, ...rows.map((r) => Math.max(...r[i].split("\n").map((l) => l.length)))),
+/** Every principal's capabilities on every repository, by index: capabilityMatrix(report)(p, r). */
+export function capabilityMatrix(report: AccessReport): (p: number, r: number) => Capability[] {
+  const { token, outcomes, cells } = report.decisions;
+  const count = report.repositories.length;
+  const cache = [new Map<number, Capability[]>(), new Map<number, Capability[]>()];
+  return (p, r) => {
+    const allowed = token[p] === "Allowed" ? 1 : 0;
+    const outcome = cells[p * count + r];
+    let result = cache[allowed].get(outcome);
+    if (!result) {
+      result = capabilitiesOf(token[p], outcomes[outcome]);
+      cache[allowed].set(outcome, result);
+    }
+    return result;
+  };
+}
+
+/** Writes and waits when the stream asks to: a report of 5,000 repositories is hundreds of MB. */
+class Output {
+  private buffered: string[] = [];
+  private size = 0;
+  constructor(private readonly stream: NodeJS.WritableStream) {}
+
+  async add(text: string): Promise<void> {
+    this.buffered.push(text);
+    this.size += text.length;
+    if (this.size > 1 << 20) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    const chunk = this.buffered.join("");
+    this.buffered = [];
+    this.size = 0;
+    if (!this.stream.write(chunk)) {
+      await new Promise<void>((resolve) => this.stream.once("drain", () => resolve()));
+    }
+  }
+}
+
+/** The report as text (the matrix) or as one JSON document, with the shape README.md gives. */
+export async function writeReport(
+  stream: NodeJS.WritableStream,
+  report: AccessReport,
+  json: boolean,
+): Promise<void> {
+  const out = new Output(stream);
+  if (json) await writeJson(out, report);
+  else await writeText(out, report);
+  await out.flush();
+}
+
+async function writeJson(out: Output, report: AccessReport): Promise<void> {
+  const { stack, accessMode, principals, repositories, identityPolicies } = report;
+  const head = JSON.stringify(
+    { stack, accessMode, principals, repositories, identityPolicies },
+    null,
+    2,
   );
+  // The same bytes JSON.stringify(whole, null, 2) would give, without one string that big.
+  await out.add(`${head.slice(0, -2)},\n  "decisions": [`);
+  let first = true;
+  for (const row of decisionRows(report)) {
+    const text = JSON.stringify(row, null, 2).replace(/\n/g, "\n    ");
+    await out.add(`${first ? "" : ","}\n    ${text}`);
+    first = false;
+  }
+  await out.add(first ? "]\n}\n" : "\n  ]\n}\n");
+}
+
+async function writeText(out: Output, report: AccessReport): Promise<void> {
+  const repos = report.repositories.map((r) => r.name);
+  const can = capabilityMatrix(report);
+  const cell = (p: number, r: number) => can(p, r).join("+") || "-";
+  const widths = [
+    Math.max(
+      "principal".length,
+      ...report.principals.map((p) => Math.max(p.arn.length, `  ${p.role}`.length)),
+    ),
+    ...repos.map((name, r) => {
+      let width = name.length;
+      for (let p = 0; p < report.principals.length; p++) width = Math.max(width, cell(p, r).length);
+      return width;
+    }),
+  ];
   const line = (cells: string[]) =>
     cells
       .map((c, i) => c.padEnd(widths[i]))
       .join("  ")
       .trimEnd();
-  const body = rows.flatMap((row) => {
-    const [first, second] = row[0].split("\n");
-    return [line([first, ...row.slice(1)]), line([second, ...row.slice(1).map(() => "")])];
-  });
-  const sizes = report.repositories.map(
-    (r) =>
-      `  ${r.name.padEnd(Math.max(...repos.map((n) => n.length)))}  ${String(r.policyChars).padStart(6)} / ${POLICY_SIZE_LIMIT} characters`,
+  await out.add(
+    `Stack ${display(report.stack)}, access mode ${report.accessMode}: who can pull and push (IAM simulator, both accounts' halves)\n\n`,
   );
-  return [
-    `Stack ${report.stack}, access mode ${report.accessMode}: who can pull and push (IAM simulator, both accounts' halves)`,
-    "",
-    line(header),
-    ...body,
-    "",
-    "Repository policy sizes:",
-    ...sizes,
-  ].join("\n");
+  await out.add(`${line(["principal", ...repos])}\n`);
+  for (const [p, principal] of report.principals.entries()) {
+    await out.add(`${line([principal.arn, ...repos.map((_, r) => cell(p, r))])}\n`);
+    await out.add(`${line([`  ${principal.role}`, ...repos.map(() => "")])}\n`);
+  }
+  const nameWidth = Math.max(0, ...repos.map((n) => n.length));
+  await out.add("\nRepository policy sizes:\n");
+  for (const r of report.repositories) {
+    await out.add(
+      `  ${r.name.padEnd(nameWidth)}  ${String(r.policyChars).padStart(6)} / ${POLICY_SIZE_LIMIT} characters\n`,
+    );
+  }
 }
