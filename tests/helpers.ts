@@ -32,5 +32,23 @@ export function everyOptionRaw(): RawConfig {
     managementAccountId: "999999999999",
     deployRoleArn: "arn:aws:iam::999999999999:role/pulumi-deploy",
   };
+  const registry = raw.registry as Record<string, unknown>;
+  registry.encryption = { createKey: true };
+  registry.scanning = {
+    type: "ENHANCED",
+    rules: [
+      { frequency: "CONTINUOUS_SCAN", repositoryFilters: ["base/*"] },
+      { frequency: "SCAN_ON_PUSH", repositoryFilters: ["*"] },
+    ],
+  };
+  const [microservice] = raw.repositories as Record<string, unknown>[];
+  microservice.mutableTagPatterns = ["latest", "dev-*"];
+  microservice.lifecycle = {
+    protectedTagPatterns: ["v*", "release-*"],
+    rules: [
+      { tagPrefix: "main-", keepLast: 20 },
+      { tagPattern: "pr-*", expireAfterDays: 14 },
+    ],
+  };
   return raw;
 }
