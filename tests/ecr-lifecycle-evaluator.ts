@@ -34,7 +34,7 @@ function selects(rule: LifecycleRule, image: Image): boolean {
     tagPatternList?: string[];
     tagPrefixList?: string[];
   };
-  switch (selection.tagStatus) {
+  switch (selection.tagStatus as string) {
     case "untagged":
       return image.tags.length === 0;
     case "any":
