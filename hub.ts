@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { CentralRegistry } from "./components/central-registry";
 import { ConsumerAccess } from "./components/consumer-access";
 import { EksCluster, adoptedKubeconfig } from "./components/eks-cluster";
-import { accountProvider } from "./components/providers";
+import { accountProvider, accountTags } from "./components/providers";
 import { RegistryCache } from "./components/registry-cache";
 import { RegistryGuardrail } from "./components/registry-guardrail";
 import { ClusterModel, HubConfig } from "./config/model";
@@ -13,19 +13,31 @@ import { planAccess } from "./plan/access";
 
 export function deployHub(config: HubConfig) {
   const plan = planAccess(config);
-  const registryProvider = accountProvider("registry", config.registry);
+  const tagsFor = (account: string) => accountTags(config.tags, pulumi.getStack(), account);
+  // The guardrail lives in the management account but serves the registry account.
+  const registryTags = tagsFor("registry");
+  const registryProvider = accountProvider("registry", config.registry, registryTags);
   const registry = new CentralRegistry(
     "central",
-    { repositories: plan.repositories },
+    {
+      repositories: plan.repositories,
+      encryption: config.registry.encryption,
+      keyPolicyText: plan.registryKey?.policyText,
+      scanning: config.registry.scanning,
+    },
     { provider: registryProvider },
   );
 
   if (config.organization && plan.guardrail) {
-    const management = accountProvider("organization", {
-      accountId: config.organization.managementAccountId,
-      region: config.registry.region,
-      deployRoleArn: config.organization.deployRoleArn,
-    });
+    const management = accountProvider(
+      "organization",
+      {
+        accountId: config.organization.managementAccountId,
+        region: config.registry.region,
+        deployRoleArn: config.organization.deployRoleArn,
+      },
+      registryTags,
+    );
     new RegistryGuardrail(
       "registry-guardrail",
       { registryAccountId: config.registry.accountId, policyText: plan.guardrail.policyText },
@@ -38,7 +50,7 @@ export function deployHub(config: HubConfig) {
     { endpoint: string; bucket: pulumi.Output<string>; roleArn: pulumi.Output<string> }
   > = {};
   for (const account of config.accounts) {
-    const provider = accountProvider(`account-${account.name}`, account);
+    const provider = accountProvider(`account-${account.name}`, account, tagsFor(account.name));
     const createdClusters: EksCluster[] = [];
     for (const cluster of account.clusters) {
       const created = cluster.create

@@ -77,7 +77,7 @@ export function generateRawConfig(scale: Scale): RawConfig {
     if (r % 20 === 3 && clusters >= 2)
       repo.clusters = [clusterName((r * 7) % clusters), clusterName((r * 7 + 1) % clusters)];
     if (r % 3 === 0) repo.untaggedExpiryDays = 14 + (r % 5) * 7;
-    if (r % 10 === 7) repo.imageTagMutability = "MUTABLE";
+    if (r % 10 === 7) repo.mutableTagPatterns = ["latest"];
     return repo;
   });
   const accountList = Array.from({ length: accounts }, (_, a) => ({

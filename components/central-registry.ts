@@ -1,33 +1,58 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { EncryptionSettings, ScanningSettings } from "../config/repository-options";
 import { RepositoryPlan } from "../plan/access";
 import { requireProvider } from "./providers";
 
 export interface CentralRegistryArgs {
   repositories: RepositoryPlan[];
+  encryption?: EncryptionSettings;
+  /** The key policy of the key to create, with `encryption: { createKey: true }`. */
+  keyPolicyText?: string;
+  scanning?: ScanningSettings;
 }
+
+/** ECR's exclusion filters: the only filter type it knows. */
+const WILDCARD = "WILDCARD";
 
 /** The registry account's repositories, their policies and lifecycle rules. */
 export class CentralRegistry extends pulumi.ComponentResource {
   readonly repositoryUrls: Record<string, pulumi.Output<string>> = {};
   readonly registryId: pulumi.Output<string>;
+  readonly kmsKeyArn?: pulumi.Output<string>;
 
   constructor(name: string, args: CentralRegistryArgs, opts: pulumi.ComponentResourceOptions) {
     requireProvider("CentralRegistry", opts);
     super("registry-hub:ecr:CentralRegistry", name, {}, opts);
+    this.kmsKeyArn = this.encryptionKey(name, args);
+    const encryption = this.kmsKeyArn
+      ? { encryptionType: "KMS", kmsKey: this.kmsKeyArn }
+      : { encryptionType: "AES256" };
     const registryIds: pulumi.Output<string>[] = [];
     for (const { repository, policyText, lifecyclePolicyText } of args.repositories) {
+      const mutable = repository.mutableTagPatterns;
       const repo = new aws.ecr.Repository(
         `${name}-${repository.name}`,
         {
           name: repository.name,
-          imageTagMutability: repository.imageTagMutability,
+          imageTagMutability: mutable.length > 0 ? "IMMUTABLE_WITH_EXCLUSION" : "IMMUTABLE",
+          imageTagMutabilityExclusionFilters:
+            mutable.length > 0
+              ? mutable.map((filter) => ({ filter, filterType: WILDCARD }))
+              : undefined,
           imageScanningConfiguration: { scanOnPush: true },
-          encryptionConfigurations: [{ encryptionType: "AES256" }],
+          encryptionConfigurations: [encryption],
           forceDelete: false,
         },
-        // Images are data: a repository leaves the config without ever being deleted.
-        { parent: this, protect: true, retainOnDelete: true },
+        {
+          parent: this,
+          // Images are data: a repository leaves the config without ever being deleted.
+          protect: true,
+          retainOnDelete: true,
+          // ECR fixes encryption at creation, so a change would replace the repository and its
+          // images: the registry's encryption reaches new repositories only.
+          ignoreChanges: ["encryptionConfigurations"],
+        },
       );
       new aws.ecr.RepositoryPolicy(
         `${name}-${repository.name}`,
@@ -44,7 +69,48 @@ export class CentralRegistry extends pulumi.ComponentResource {
       this.repositoryUrls[repository.name] = repo.repositoryUrl;
       registryIds.push(repo.registryId);
     }
+    if (args.scanning) {
+      new aws.ecr.RegistryScanningConfiguration(
+        `${name}-scanning`,
+        {
+          scanType: args.scanning.type,
+          rules: args.scanning.rules.map((rule) => ({
+            scanFrequency: rule.frequency,
+            repositoryFilters: rule.repositoryFilters.map((filter) => ({
+              filter,
+              filterType: WILDCARD,
+            })),
+          })),
+        },
+        { parent: this },
+      );
+    }
     this.registryId = registryIds[0];
-    this.registerOutputs({ repositoryUrls: this.repositoryUrls, registryId: this.registryId });
+    this.registerOutputs({
+      repositoryUrls: this.repositoryUrls,
+      registryId: this.registryId,
+      kmsKeyArn: this.kmsKeyArn,
+    });
+  }
+
+  private encryptionKey(
+    name: string,
+    args: CentralRegistryArgs,
+  ): pulumi.Output<string> | undefined {
+    if (!args.encryption) return undefined;
+    if ("kmsKeyArn" in args.encryption) return pulumi.output(args.encryption.kmsKeyArn);
+    if (!args.keyPolicyText) throw new Error("CentralRegistry: createKey needs the key policy");
+    const key = new aws.kms.Key(
+      `${name}-key`,
+      {
+        description: "registry-hub: encrypts the central registry's repositories",
+        policy: args.keyPolicyText,
+        enableKeyRotation: true,
+        deletionWindowInDays: 30,
+      },
+      // Without the key, every image of the repositories it encrypts is lost.
+      { parent: this, protect: true, retainOnDelete: true },
+    );
+    return key.arn;
   }
 }

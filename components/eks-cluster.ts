@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { mirrorUserData } from "../cache/containerd";
 import { ClusterModel } from "../config/model";
 import { policyDocument, renderPolicy } from "../policies/document";
+import { clusterTag } from "./providers";
 
 export interface EksClusterArgs {
   cluster: ClusterModel & { create: NonNullable<ClusterModel["create"]> };
@@ -36,6 +37,7 @@ export class EksCluster extends pulumi.ComponentResource {
       `${name}-nodes`,
       {
         name: cluster.nodeRoleName,
+        tags: clusterTag(cluster.name),
         assumeRolePolicy: renderPolicy(
           policyDocument([
             {
@@ -69,6 +71,8 @@ export class EksCluster extends pulumi.ComponentResource {
         vpcId: create.vpcId,
         subnetIds: create.subnetIds,
         instanceRole: nodeRole,
+        // Applied to the AWS resources the component creates; its provider adds the account's.
+        tags: clusterTag(cluster.name),
         createOidcProvider: true,
         providerCredentialOpts: { roleArn: args.deployRoleArn },
         nodeUserData: cluster.cache

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { HUB_TAG_PREFIX } from "../config/schema";
 
 export interface AccountTarget {
   accountId: string;
@@ -7,12 +8,44 @@ export interface AccountTarget {
   deployRoleArn: string;
 }
 
-/** One provider per account: it assumes that account's deploy role and refuses any other account. */
-export function accountProvider(name: string, target: AccountTarget): aws.Provider {
+/** The hub's own tag keys, next to the config's tags on every taggable resource. */
+export const HUB_TAGS = {
+  stack: `${HUB_TAG_PREFIX}stack`,
+  account: `${HUB_TAG_PREFIX}account`,
+  cluster: `${HUB_TAG_PREFIX}cluster`,
+} as const;
+
+/**
+ * The tags every resource of one provider carries: the config's, the stack's name, and the
+ * account the resources serve (its name in the config, or `registry` for the central registry).
+ */
+export function accountTags(
+  configTags: Record<string, string>,
+  stack: string,
+  account: string,
+): Record<string, string> {
+  return { ...configTags, [HUB_TAGS.stack]: stack, [HUB_TAGS.account]: account };
+}
+
+/** The tag that marks a resource as serving one cluster only. */
+export function clusterTag(cluster: string): Record<string, string> {
+  return { [HUB_TAGS.cluster]: cluster };
+}
+
+/**
+ * One provider per account: it assumes that account's deploy role, refuses any other account,
+ * and tags everything it creates (defaultTags, so no resource can forget them).
+ */
+export function accountProvider(
+  name: string,
+  target: AccountTarget,
+  tags: Record<string, string>,
+): aws.Provider {
   return new aws.Provider(name, {
     region: target.region as aws.Region,
     assumeRoles: [{ roleArn: target.deployRoleArn, sessionName: "registry-hub" }],
     allowedAccountIds: [target.accountId],
+    defaultTags: { tags },
   });
 }
 

@@ -6,6 +6,7 @@ import { ROOT_PREFIX, cacheRegistryConfig } from "../cache/registry-config";
 import { ClusterModel } from "../config/model";
 import { renderPolicy } from "../policies/document";
 import { cacheBucketPolicy, serviceAccountTrustPolicy } from "../policies/cache-storage";
+import { clusterTag } from "./providers";
 
 export interface RegistryCacheArgs {
   cluster: ClusterModel & { cache: NonNullable<ClusterModel["cache"]> };
@@ -49,7 +50,7 @@ export class RegistryCache extends pulumi.ComponentResource {
 
     const bucket = new aws.s3.Bucket(
       `${name}-bucket`,
-      { bucket: cache.bucketName, forceDestroy: false },
+      { bucket: cache.bucketName, forceDestroy: false, tags: clusterTag(cluster.name) },
       // Cached layers are data too; removing the cache from config keeps the bucket.
       { ...inAccount, protect: true, retainOnDelete: true },
     );
@@ -119,6 +120,7 @@ export class RegistryCache extends pulumi.ComponentResource {
       `${name}-role`,
       {
         name: cache.roleName,
+        tags: clusterTag(cluster.name),
         assumeRolePolicy: pulumi.output(args.oidcIssuer).apply((oidcIssuer) =>
           renderPolicy(
             serviceAccountTrustPolicy({

@@ -4,6 +4,7 @@
  */
 import { partitionOf } from "../policies/document";
 import { repositoryArn } from "../policies/ecr-actions";
+import { EncryptionSettings, LifecycleSettings, ScanningSettings } from "./repository-options";
 import { AccessMode, CacheSettings, CreateClusterSettings, HubConfigInput } from "./schema";
 
 export interface CacheModel extends CacheSettings {
@@ -47,10 +48,14 @@ export interface RepositoryModel {
   /** Cluster names allowed to pull; undefined means every cluster. */
   clusters?: string[];
   untaggedExpiryDays?: number;
-  imageTagMutability: "IMMUTABLE" | "MUTABLE";
+  /** Tags that may be pushed again; empty when every tag is immutable. */
+  mutableTagPatterns: string[];
+  lifecycle: LifecycleSettings;
 }
 
 export interface HubConfig {
+  /** The config's tags, sorted by key: every provider's defaultTags start from them. */
+  tags: Record<string, string>;
   registry: {
     accountId: string;
     region: string;
@@ -59,6 +64,9 @@ export interface HubConfig {
     admins: string[];
     /** The registry endpoint, e.g. 333333333333.dkr.ecr.us-east-1.amazonaws.com */
     host: string;
+    /** The KMS key new repositories are encrypted with; unset: AES256. */
+    encryption?: EncryptionSettings;
+    scanning?: ScanningSettings;
   };
   access: { mode: AccessMode; organizationId?: string };
   /** Set when the config names the management account: the registry account gets an SCP. */
@@ -91,6 +99,9 @@ export function buildModel(input: HubConfigInput): HubConfig {
   const host = registryHost(registry.accountId, registry.region, partition);
   const pusherArn = new Map(input.pushers.map((p) => [p.name, p.principalArn]));
   return {
+    tags: Object.fromEntries(
+      Object.entries(input.tags ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+    ),
     registry: { ...registry, partition, host, admins: [...registry.admins].sort() },
     access: { ...input.access },
     organization: input.organization && { ...input.organization },
@@ -102,7 +113,8 @@ export function buildModel(input: HubConfigInput): HubConfig {
       pusherArns: repo.pushers.flatMap((name) => pusherArn.get(name) ?? []),
       clusters: repo.clusters,
       untaggedExpiryDays: repo.untaggedExpiryDays,
-      imageTagMutability: repo.imageTagMutability,
+      mutableTagPatterns: repo.mutableTagPatterns ?? [],
+      lifecycle: repo.lifecycle ?? { protectedTagPatterns: [], rules: [] },
     })),
     accounts: input.accounts.map((account, a) => {
       const region = account.region ?? registry.region;

@@ -5,6 +5,15 @@
  */
 import { z } from "zod";
 import { display } from "./display";
+import {
+  checkEncryptionRegion,
+  checkLifecycleRuleCount,
+  encryptionSchema,
+  imageTagMutabilitySchema,
+  lifecycleSchema,
+  mutableTagPatternsSchema,
+  scanningSchema,
+} from "./repository-options";
 
 export const PROJECT = "registry-hub";
 export const ACCESS_MODES = ["roles", "accounts", "organization"] as const;
@@ -113,6 +122,43 @@ const pinnedImage = z
     /^[a-z0-9.-]+(:\d+)?\/[a-z0-9._/-]+(:[\w.-]+)?@sha256:[0-9a-f]{64}$/,
     "an image pinned by digest, like <registry>/<repository>:<tag>@sha256:<64 hex>",
   );
+
+/** AWS's tag character set (Tagging AWS resources, tag naming rules): letters, digits, spaces, + - = . _ : / @. */
+const TAG_TEXT = /^[\p{L}\p{N}\p{Z}+\-=._:/@]*$/u;
+/** The hub adds registry-hub:stack, registry-hub:account and registry-hub:cluster; AWS allows 50 per resource. */
+export const MAX_CONFIG_TAGS = 47;
+export const HUB_TAG_PREFIX = `${PROJECT}:`;
+
+export const tagsSchema = z
+  .record(
+    z.string(),
+    z
+      .string()
+      .max(256, "a tag value has at most 256 characters")
+      .regex(TAG_TEXT, "a tag value may hold letters, digits, spaces and + - = . _ : / @ only"),
+  )
+  .superRefine((tags, ctx) => {
+    const keys = Object.keys(tags);
+    if (keys.length > MAX_CONFIG_TAGS) {
+      ctx.addIssue({
+        code: "custom",
+        message: `at most ${MAX_CONFIG_TAGS} tags: AWS allows 50 per resource and the hub adds 3`,
+      });
+    }
+    for (const key of keys) {
+      const problem =
+        key.length < 1 || key.length > 128
+          ? "a tag key has 1-128 characters"
+          : !TAG_TEXT.test(key)
+            ? "a tag key may hold letters, digits, spaces and + - = . _ : / @ only"
+            : key.toLowerCase().startsWith("aws:")
+              ? "tag keys starting with aws: are reserved for AWS"
+              : key.startsWith(HUB_TAG_PREFIX)
+                ? `tag keys starting with ${HUB_TAG_PREFIX} are the hub's own`
+                : undefined;
+      if (problem) ctx.addIssue({ code: "custom", path: [key], message: problem });
+    }
+  });
 
 const unprivilegedPort = z
   .number()
@@ -293,12 +339,23 @@ export const clusterSchema = z
   });
 
 export const hubConfigSchema = z.strictObject({
-  registry: z.strictObject({
-    accountId,
-    region,
-    deployRoleArn: roleArn,
-    admins: z.array(roleArn).min(1, "name at least one admin role, so nobody is locked out"),
-  }),
+  tags: tagsSchema
+    .optional()
+    .describe(
+      "Tags for every taggable AWS resource the program creates, through each account's provider " +
+        `(defaultTags), besides the hub's own ${HUB_TAG_PREFIX}stack, ${HUB_TAG_PREFIX}account and ${HUB_TAG_PREFIX}cluster. ` +
+        `AWS tag rules; no key may start with aws: or ${HUB_TAG_PREFIX}.`,
+    ),
+  registry: z
+    .strictObject({
+      accountId,
+      region,
+      deployRoleArn: roleArn,
+      admins: z.array(roleArn).min(1, "name at least one admin role, so nobody is locked out"),
+      encryption: encryptionSchema,
+      scanning: scanningSchema,
+    })
+    .superRefine(checkEncryptionRegion),
   access: z
     .strictObject({
       mode: z.enum(ACCESS_MODES),
@@ -326,13 +383,23 @@ export const hubConfigSchema = z.strictObject({
   pushers: z.array(z.strictObject({ name: simpleName, principalArn: roleArn })).default([]),
   repositories: z
     .array(
-      z.strictObject({
-        name: repositoryName,
-        pushers: z.array(z.string()).default([]),
-        clusters: z.array(z.string()).min(1, "omit clusters to allow every cluster").optional(),
-        untaggedExpiryDays: z.number().int().min(1).max(3650).optional(),
-        imageTagMutability: z.enum(["IMMUTABLE", "MUTABLE"]).default("IMMUTABLE"),
-      }),
+      z
+        .strictObject({
+          name: repositoryName,
+          pushers: z.array(z.string()).default([]),
+          clusters: z.array(z.string()).min(1, "omit clusters to allow every cluster").optional(),
+          untaggedExpiryDays: z
+            .number()
+            .int()
+            .min(1)
+            .max(3650)
+            .optional()
+            .describe("Expire untagged images this many days after their push."),
+          imageTagMutability: imageTagMutabilitySchema,
+          mutableTagPatterns: mutableTagPatternsSchema.optional(),
+          lifecycle: lifecycleSchema.optional(),
+        })
+        .superRefine(checkLifecycleRuleCount),
     )
     .min(1, "configure at least one repository"),
   accounts: z.array(

@@ -7,8 +7,9 @@ import { AccessMode } from "../config/schema";
 import { PolicyDocument, accountOfArn, renderPolicy, sortedUnique } from "../policies/document";
 import { cacheRolePolicy } from "../policies/cache-storage";
 import { consumerPullPolicy } from "../policies/ecr-consumer";
-import { untaggedExpiryPolicy } from "../policies/ecr-lifecycle";
+import { lifecyclePolicy } from "../policies/ecr-lifecycle";
 import { repositoryPolicy } from "../policies/ecr-repository";
+import { registryKeyPolicy } from "../policies/kms-key";
 import { registryGuardrailPolicy } from "../policies/registry-guardrail";
 
 /** A role that pulls from the central registry: a cluster's node role or its cache's role. */
@@ -39,6 +40,8 @@ export interface AccessPlan {
   pullers: PullerPlan[];
   /** The registry account's service control policy, when the config names the organization. */
   guardrail?: { policy: PolicyDocument; policyText: string };
+  /** The key policy of the KMS key the program creates for the repositories, if it does. */
+  registryKey?: { policy: PolicyDocument; policyText: string };
 }
 
 export const POLICY_SIZE_LIMIT = 10_240;
@@ -94,13 +97,14 @@ export function planAccess(config: HubConfig, mode: AccessMode = config.access.m
     return result;
   };
   const repositories = config.repositories.map((repository): RepositoryPlan => {
+    const lifecycle = lifecyclePolicy({
+      untaggedExpiryDays: repository.untaggedExpiryDays,
+      ...repository.lifecycle,
+    });
     return {
       repository,
       ...render(repository),
-      lifecyclePolicyText:
-        repository.untaggedExpiryDays === undefined
-          ? undefined
-          : JSON.stringify(untaggedExpiryPolicy(repository.untaggedExpiryDays)),
+      lifecyclePolicyText: lifecycle && JSON.stringify(lifecycle),
     };
   });
   const guardrail =
@@ -109,10 +113,22 @@ export function planAccess(config: HubConfig, mode: AccessMode = config.access.m
       adminArns: config.registry.admins,
       deployRoleArn: config.registry.deployRoleArn,
     });
+  const registryKey =
+    config.registry.encryption &&
+    "createKey" in config.registry.encryption &&
+    registryKeyPolicy({
+      registryAccountId: config.registry.accountId,
+      region: config.registry.region,
+      adminArns: config.registry.admins,
+      deployRoleArn: config.registry.deployRoleArn,
+    });
   return {
     mode,
     repositories,
     ...(guardrail && { guardrail: { policy: guardrail, policyText: renderPolicy(guardrail) } }),
+    ...(registryKey && {
+      registryKey: { policy: registryKey, policyText: renderPolicy(registryKey) },
+    }),
     pullers: pullers.map((puller): PullerPlan => {
       const denied = config.repositories.filter((r) => !mayPull(r, puller.cluster));
       const pull = {

@@ -19,6 +19,9 @@ export const ResourceTypes = {
   ecrRepository: "aws:ecr/repository:Repository",
   ecrRepositoryPolicy: "aws:ecr/repositoryPolicy:RepositoryPolicy",
   ecrRegistryPolicy: "aws:ecr/registryPolicy:RegistryPolicy",
+  ecrRegistryScanningConfiguration:
+    "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration",
+  kmsKey: "aws:kms/key:Key",
   iamRole: "aws:iam/role:Role",
   iamRolePolicy: "aws:iam/rolePolicy:RolePolicy",
   iamPolicy: "aws:iam/policy:Policy",
@@ -558,20 +561,49 @@ function asRuleList(value: unknown): (SseRule | undefined)[] {
   return Array.isArray(value) ? (value as (SseRule | undefined)[]) : [];
 }
 
+/** ECR's limit on imageTagMutabilityExclusionFilters. */
+export const MAX_MUTABILITY_EXCLUSION_FILTERS = 5;
+
 export const ecrRepositoryImmutableTags: ResourceValidationPolicy = {
   name: "ecr-repository-immutable-tags",
-  description: 'ECR repositories set imageTagMutability "IMMUTABLE".',
+  description:
+    'ECR repositories set imageTagMutability "IMMUTABLE", or "IMMUTABLE_WITH_EXCLUSION" with ' +
+    `1-${MAX_MUTABILITY_EXCLUSION_FILTERS} WILDCARD filters, none matching every tag.`,
   validateResource: (args, reportViolation) => {
     if (args.type !== ResourceTypes.ecrRepository) {
       return;
     }
     const mutability = args.props["imageTagMutability"] as unknown;
-    if (mutability !== "IMMUTABLE") {
+    if (mutability === "IMMUTABLE") {
+      return;
+    }
+    if (mutability !== "IMMUTABLE_WITH_EXCLUSION") {
       const current = mutability === undefined ? "not set (MUTABLE)" : JSON.stringify(mutability);
       reportViolation(
-        `imageTagMutability is ${current}; ` +
-          'set it to "IMMUTABLE" so a pushed tag always names the same image.',
+        `imageTagMutability is ${current}; set it to "IMMUTABLE" (or "IMMUTABLE_WITH_EXCLUSION" ` +
+          "with filters naming the few tags that may move) so a pushed tag always names the same image.",
       );
+      return;
+    }
+    const filters = args.props["imageTagMutabilityExclusionFilters"] as unknown;
+    const list = Array.isArray(filters)
+      ? (filters as { filter?: unknown; filterType?: unknown }[])
+      : [];
+    if (list.length === 0 || list.length > MAX_MUTABILITY_EXCLUSION_FILTERS) {
+      reportViolation(
+        `IMMUTABLE_WITH_EXCLUSION needs 1-${MAX_MUTABILITY_EXCLUSION_FILTERS} ` +
+          `imageTagMutabilityExclusionFilters; it has ${list.length}.`,
+      );
+    }
+    for (const { filter, filterType } of list) {
+      if (filterType !== "WILDCARD") {
+        reportViolation(`exclusion filter ${JSON.stringify(filter)} is not of type WILDCARD.`);
+      } else if (typeof filter !== "string" || !/[^*]/.test(filter)) {
+        reportViolation(
+          `exclusion filter ${JSON.stringify(filter)} matches every tag, which makes the ` +
+            "repository mutable; name the tags that may move.",
+        );
+      }
     }
   },
 };
@@ -607,6 +639,48 @@ export const ecrRepositoryPolicySize: ResourceValidationPolicy = {
           `${MAX_REPOSITORY_POLICY_LENGTH}. Grant whole accounts or organisational units ` +
           "instead of listing many principals.",
       );
+    }
+  },
+};
+
+interface ScanningRule {
+  scanFrequency?: unknown;
+  repositoryFilters?: { filter?: unknown }[];
+}
+
+export const ecrRegistryScanningCoversAll: ResourceValidationPolicy = {
+  name: "ecr-registry-scanning-covers-all",
+  description:
+    'A registry scanning configuration scans every repository ("*") on push or continuously: ' +
+    "its rules replace each repository's own scan on push.",
+  validateResource: (args, reportViolation) => {
+    if (args.type !== ResourceTypes.ecrRegistryScanningConfiguration) {
+      return;
+    }
+    const rules = args.props["rules"] as unknown;
+    const list: ScanningRule[] = Array.isArray(rules) ? (rules as ScanningRule[]) : [];
+    const coversAll = list.some(
+      (rule) =>
+        (rule.scanFrequency === "SCAN_ON_PUSH" || rule.scanFrequency === "CONTINUOUS_SCAN") &&
+        (rule.repositoryFilters ?? []).some((f) => f.filter === "*"),
+    );
+    if (!coversAll) {
+      reportViolation(
+        'no rule scans every repository: add a SCAN_ON_PUSH or CONTINUOUS_SCAN rule with the filter "*".',
+      );
+    }
+  },
+};
+
+export const kmsKeyRotated: ResourceValidationPolicy = {
+  name: "kms-key-rotated",
+  description: "KMS keys rotate their key material (enableKeyRotation).",
+  validateResource: (args, reportViolation) => {
+    if (args.type !== ResourceTypes.kmsKey) {
+      return;
+    }
+    if (args.props["enableKeyRotation"] !== true) {
+      reportViolation("enableKeyRotation is not true; turn on automatic rotation.");
     }
   },
 };
@@ -693,5 +767,7 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
   ecrRepositoryImmutableTags,
   ecrRepositoryScanOnPush,
   ecrRepositoryPolicySize,
+  ecrRegistryScanningCoversAll,
+  kmsKeyRotated,
   irsaTrustPinned,
 ];

@@ -20,3 +20,35 @@ export function stackConfig(stack: "prod" | "sandbox"): HubConfig {
 export function copy<T>(value: T): T {
   return structuredClone(value);
 }
+
+/**
+ * Pulumi.prod.yaml with every optional setting switched on, so tests reach the resources the
+ * stack files do not create (the guardrail, the KMS key, the registry scanning configuration).
+ */
+export function everyOptionRaw(): RawConfig {
+  const raw = copy(rawStack("prod"));
+  raw.tags = { team: "platform", "cost-center": "cc 42/registry" };
+  raw.organization = {
+    managementAccountId: "999999999999",
+    deployRoleArn: "arn:aws:iam::999999999999:role/pulumi-deploy",
+  };
+  const registry = raw.registry as Record<string, unknown>;
+  registry.encryption = { createKey: true };
+  registry.scanning = {
+    type: "ENHANCED",
+    rules: [
+      { frequency: "CONTINUOUS_SCAN", repositoryFilters: ["base/*"] },
+      { frequency: "SCAN_ON_PUSH", repositoryFilters: ["*"] },
+    ],
+  };
+  const [microservice] = raw.repositories as Record<string, unknown>[];
+  microservice.mutableTagPatterns = ["latest", "dev-*"];
+  microservice.lifecycle = {
+    protectedTagPatterns: ["v*", "release-*"],
+    rules: [
+      { tagPrefix: "main-", keepLast: 20 },
+      { tagPattern: "pr-*", expireAfterDays: 14 },
+    ],
+  };
+  return raw;
+}

@@ -18,6 +18,8 @@ export interface SimulatedRequest {
   serviceControlPolicies?: PolicyDocument[];
   /** Whether the request came over TLS (aws:SecureTransport); true unless said otherwise. */
   secureTransport?: boolean;
+  /** Service-specific request keys, such as kms:ViaService for a call an AWS service makes for the caller. */
+  context?: Record<string, string>;
 }
 
 /** AWS attaches it to every root, OU and account; without it an SCP denies everything. */
@@ -56,6 +58,7 @@ export async function simulate(request: SimulatedRequest): Promise<Decision> {
           ...(principalAccount &&
             request.principalOrgId && { "aws:PrincipalOrgID": request.principalOrgId }),
           "aws:SecureTransport": String(request.secureTransport ?? true),
+          ...request.context,
         },
       },
       identityPolicies: request.identityPolicies.map((policy, i) => ({

@@ -12,12 +12,18 @@ export interface Registered {
   urn: string;
   /** Alias specs the resource was registered with (their names, types and parents). */
   aliases: unknown[];
+  /** Inputs whose changes the engine ignores (the ignoreChanges option). */
+  ignoreChanges: string[];
 }
 
 let registered: Registered[] = [];
 let installed = false;
 /** The registration being made: the monitor calls newResource synchronously from it. */
-let registering: Pick<Registered, "urn" | "aliases"> = { urn: "", aliases: [] };
+let registering: Pick<Registered, "urn" | "aliases" | "ignoreChanges"> = {
+  urn: "",
+  aliases: [],
+  ignoreChanges: [],
+};
 
 const outputsByType: Record<
   string,
@@ -28,6 +34,7 @@ const outputsByType: Record<
     registryId: "333333333333",
   }),
   "aws:iam/role:Role": ({ inputs }) => ({ arn: `arn:aws:iam::000000000000:role/${inputs.name}` }),
+  "aws:kms/key:Key": ({ name }) => ({ arn: `arn:aws:kms:us-east-1:333333333333:key/${name}` }),
   "aws:s3/bucket:Bucket": ({ inputs }) => ({ bucket: inputs.bucket }),
   "eks:index:Cluster": ({ inputs }) => ({
     kubeconfigJson: JSON.stringify({ cluster: inputs.name }),
@@ -76,6 +83,7 @@ interface RegisterRequest {
   getType(): string;
   getName(): string;
   getAliasesList(): Array<{ toObject(): unknown }>;
+  getIgnorechangesList(): string[];
 }
 interface MockMonitor {
   newUrn(parent: string, type: string, name: string): string;
@@ -102,6 +110,7 @@ function recordUrns(): void {
     registering = {
       urn: `${qualifiedType(request.getParent(), request.getType())}::${request.getName()}`,
       aliases: request.getAliasesList().map((alias) => alias.toObject()),
+      ignoreChanges: request.getIgnorechangesList(),
     };
     return register(request, callback);
   };

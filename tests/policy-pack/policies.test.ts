@@ -3,6 +3,8 @@
 import * as assert from "assert";
 import {
   ecrRepositoryImmutableTags,
+  ecrRegistryScanningCoversAll,
+  kmsKeyRotated,
   ecrRepositoryPolicySize,
   ecrRepositoryScanOnPush,
   irsaTrustPinned,
@@ -496,26 +498,95 @@ describe("policy pack rules", () => {
       );
     });
 
+    it("passes IMMUTABLE_WITH_EXCLUSION with up to five WILDCARD filters", async () => {
+      assertNoViolations(
+        await checkResource(ecrRepositoryImmutableTags, T.ecrRepository, {
+          ...repository,
+          imageTagMutability: "IMMUTABLE_WITH_EXCLUSION",
+          imageTagMutabilityExclusionFilters: ["latest", "dev-*", "a", "b", "c"].map((filter) => ({
+            filter,
+            filterType: "WILDCARD",
+          })),
+        }),
+      );
+    });
+
     it("fails a MUTABLE repository and one that leaves the default", async () => {
-      assert.deepStrictEqual(
-        await checkResource(ecrRepositoryImmutableTags, T.ecrRepository, {
+      const advice =
+        'set it to "IMMUTABLE" (or "IMMUTABLE_WITH_EXCLUSION" with filters naming the few tags ' +
+        "that may move) so a pushed tag always names the same image.";
+      for (const [imageTagMutability, shown] of [
+        ["MUTABLE", '"MUTABLE"'],
+        ["MUTABLE_WITH_EXCLUSION", '"MUTABLE_WITH_EXCLUSION"'],
+        [undefined, "not set (MUTABLE)"],
+      ]) {
+        assert.deepStrictEqual(
+          await checkResource(ecrRepositoryImmutableTags, T.ecrRepository, {
+            ...repository,
+            imageTagMutability,
+          }),
+          [`imageTagMutability is ${shown}; ${advice}`],
+        );
+      }
+    });
+
+    it("fails exclusions without filters, with too many, or with one that matches every tag", async () => {
+      const withFilters = (filters: unknown[] | undefined) =>
+        checkResource(ecrRepositoryImmutableTags, T.ecrRepository, {
           ...repository,
-          imageTagMutability: "MUTABLE",
-        }),
-        [
-          'imageTagMutability is "MUTABLE"; set it to "IMMUTABLE" so a pushed tag always names the same image.',
-        ],
-      );
-      assert.deepStrictEqual(
-        await checkResource(ecrRepositoryImmutableTags, T.ecrRepository, {
-          ...repository,
-          imageTagMutability: undefined,
-        }),
-        [
-          'imageTagMutability is not set (MUTABLE); set it to "IMMUTABLE" so a pushed tag ' +
-            "always names the same image.",
-        ],
-      );
+          imageTagMutability: "IMMUTABLE_WITH_EXCLUSION",
+          imageTagMutabilityExclusionFilters: filters,
+        });
+      assert.deepStrictEqual(await withFilters(undefined), [
+        "IMMUTABLE_WITH_EXCLUSION needs 1-5 imageTagMutabilityExclusionFilters; it has 0.",
+      ]);
+      const six = ["a", "b", "c", "d", "e", "f"].map((filter) => ({
+        filter,
+        filterType: "WILDCARD",
+      }));
+      assert.deepStrictEqual(await withFilters(six), [
+        "IMMUTABLE_WITH_EXCLUSION needs 1-5 imageTagMutabilityExclusionFilters; it has 6.",
+      ]);
+      assert.deepStrictEqual(await withFilters([{ filter: "*", filterType: "WILDCARD" }]), [
+        'exclusion filter "*" matches every tag, which makes the repository mutable; name the tags that may move.',
+      ]);
+      assert.deepStrictEqual(await withFilters([{ filter: "latest", filterType: "REGEX" }]), [
+        'exclusion filter "latest" is not of type WILDCARD.',
+      ]);
+    });
+  });
+
+  describe("ecr-registry-scanning-covers-all", () => {
+    const rule = (scanFrequency: string, ...filters: string[]) => ({
+      scanFrequency,
+      repositoryFilters: filters.map((filter) => ({ filter, filterType: "WILDCARD" })),
+    });
+    const check = (rules: unknown[]) =>
+      checkResource(ecrRegistryScanningCoversAll, T.ecrRegistryScanningConfiguration, {
+        scanType: "ENHANCED",
+        rules,
+      });
+
+    it("passes a configuration scanning every repository on push or continuously", async () => {
+      assertNoViolations(await check([rule("SCAN_ON_PUSH", "*")]));
+      assertNoViolations(await check([rule("CONTINUOUS_SCAN", "prod/*", "*")]));
+    });
+
+    it("fails one that leaves repositories unscanned", async () => {
+      const message =
+        'no rule scans every repository: add a SCAN_ON_PUSH or CONTINUOUS_SCAN rule with the filter "*".';
+      for (const rules of [[], [rule("SCAN_ON_PUSH", "team/*")], [rule("MANUAL", "*")]]) {
+        assert.deepStrictEqual(await check(rules), [message]);
+      }
+    });
+  });
+
+  describe("kms-key-rotated", () => {
+    it("passes a rotated key and fails one that is not", async () => {
+      assertNoViolations(await checkResource(kmsKeyRotated, T.kmsKey, { enableKeyRotation: true }));
+      assert.deepStrictEqual(await checkResource(kmsKeyRotated, T.kmsKey, {}), [
+        "enableKeyRotation is not true; turn on automatic rotation.",
+      ]);
     });
   });
 

@@ -4,7 +4,8 @@ import * as assert from "assert";
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { policies } from "../../policy-pack/policies";
 import { deployHub } from "../../hub";
-import { stackConfig } from "../helpers";
+import { HubConfig } from "../../config/model";
+import { everyOptionRaw, stackConfig, validConfig } from "../helpers";
 import { collect, installMocks, Registered } from "../components/mocks";
 import { checkResource, checkStack, stackResource } from "./fixtures";
 
@@ -15,12 +16,18 @@ const resourceRules = policies.filter(
 );
 const stackRules = policies.filter((p): p is StackValidationPolicy => "validateStack" in p);
 
-for (const stack of ["sandbox", "prod"] as const) {
+const stacks: [string, () => HubConfig][] = [
+  ["sandbox", () => stackConfig("sandbox")],
+  ["prod", () => stackConfig("prod")],
+  ["prod with every option", () => validConfig(everyOptionRaw())],
+];
+
+for (const [stack, load] of stacks) {
   describe(`policy pack on the ${stack} stack (mock runtime)`, () => {
     let resources: Registered[];
 
     before(async () => {
-      resources = await collect(() => deployHub(stackConfig(stack)));
+      resources = await collect(() => deployHub(load()));
     });
 
     it("deploys the resources the rules are about", () => {

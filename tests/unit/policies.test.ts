@@ -3,7 +3,7 @@ import { repositoryPolicy, RepositoryAccess } from "../../policies/ecr-repositor
 import { consumerPullPolicy } from "../../policies/ecr-consumer";
 import { renderPolicy, PolicyDocument, PolicyStatement } from "../../policies/document";
 import { registryStorageStatements, serviceAccountTrustPolicy } from "../../policies/cache-storage";
-import { untaggedExpiryPolicy } from "../../policies/ecr-lifecycle";
+import { lifecyclePolicy } from "../../policies/ecr-lifecycle";
 import { inlinePoliciesByRole, planAccess } from "../../plan/access";
 import { ACCESS_MODES } from "../../config/schema";
 import { copy, rawStack, stackConfig, validConfig } from "../helpers";
@@ -264,7 +264,8 @@ describe("cache policies", () => {
   });
 
   it("expires untagged images after the configured days", () => {
-    assert.deepEqual(untaggedExpiryPolicy(14).rules[0].selection, {
+    const policy = lifecyclePolicy({ untaggedExpiryDays: 14, protectedTagPatterns: [], rules: [] });
+    assert.deepEqual(policy?.rules[0].selection, {
       tagStatus: "untagged",
       countType: "sinceImagePushed",
       countUnit: "days",

@@ -1,0 +1,171 @@
+/**
+ * The config check on tags and the registry's and repositories' day-2 options: each case breaks
+ * one thing in a config with every option on and expects the problem at its config path.
+ */
+import * as assert from "node:assert/strict";
+import { RawConfig, validateConfig } from "../../config/validate";
+import { everyOptionRaw } from "../helpers";
+
+type Raw = RawConfig & {
+  tags: Record<string, string>;
+  registry: Record<string, unknown> & { scanning: { type: string; rules: Rule[] } };
+  repositories: Record<string, unknown>[];
+};
+type Rule = { frequency: string; repositoryFilters: string[] };
+
+const lifecycleOf = (raw: Raw) =>
+  raw.repositories[0].lifecycle as { protectedTagPatterns: string[]; rules: object[] };
+
+const CASES: { title: string; break: (raw: Raw) => void; path: string; message: RegExp }[] = [
+  {
+    title: "a tag key in AWS's namespace",
+    break: (raw) => (raw.tags["AWS:owner"] = "me"),
+    path: "registry-hub:tags.AWS:owner",
+    message: /reserved for AWS/,
+  },
+  {
+    title: "a tag key in the hub's namespace",
+    break: (raw) => (raw.tags["registry-hub:stack"] = "other"),
+    path: "registry-hub:tags.registry-hub:stack",
+    message: /the hub's own/,
+  },
+  {
+    title: "a tag key with a character AWS refuses",
+    break: (raw) => (raw.tags["team#1"] = "x"),
+    path: 'registry-hub:tags["team#1"]',
+    message: /letters, digits, spaces/,
+  },
+  {
+    title: "a tag value over 256 characters",
+    break: (raw) => (raw.tags.team = "x".repeat(257)),
+    path: "registry-hub:tags.team",
+    message: /at most 256/,
+  },
+  {
+    title: "more tags than leave room for the hub's",
+    break: (raw) => {
+      for (let i = 0; i < 46; i++) raw.tags[`t${i}`] = "v";
+    },
+    path: "registry-hub:tags",
+    message: /at most 47 tags/,
+  },
+  {
+    title: "a MUTABLE repository",
+    break: (raw) => (raw.repositories[1].imageTagMutability = "MUTABLE"),
+    path: "registry-hub:repositories[1].imageTagMutability",
+    message: /MUTABLE is no longer accepted.*mutableTagPatterns/,
+  },
+  {
+    title: "six mutable tag patterns",
+    break: (raw) => (raw.repositories[0].mutableTagPatterns = ["a", "b", "c", "d", "e", "f"]),
+    path: "registry-hub:repositories[0].mutableTagPatterns",
+    message: /at most 5/,
+  },
+  {
+    title: "a mutable tag pattern that matches every tag",
+    break: (raw) => (raw.repositories[0].mutableTagPatterns = ["**"]),
+    path: "registry-hub:repositories[0].mutableTagPatterns[0]",
+    message: /every tag mutable/,
+  },
+  {
+    title: "a mutable tag pattern with three wildcards",
+    break: (raw) => (raw.repositories[0].mutableTagPatterns = ["*a*b*"]),
+    path: "registry-hub:repositories[0].mutableTagPatterns[0]",
+    message: /at most 2 \*/,
+  },
+  {
+    title: "a lifecycle rule with both a pattern and a prefix",
+    break: (raw) => (lifecycleOf(raw).rules[0] = { tagPattern: "a*", tagPrefix: "a", keepLast: 1 }),
+    path: "registry-hub:repositories[0].lifecycle.rules[0].tagPattern",
+    message: /exactly one/,
+  },
+  {
+    title: "a lifecycle rule that neither keeps nor expires",
+    break: (raw) => (lifecycleOf(raw).rules[0] = { tagPrefix: "a" }),
+    path: "registry-hub:repositories[0].lifecycle.rules[0].keepLast",
+    message: /keepLast or expireAfterDays/,
+  },
+  {
+    title: "a rule on a protected pattern",
+    break: (raw) => (lifecycleOf(raw).rules[1] = { tagPattern: "v*", expireAfterDays: 3 }),
+    path: "registry-hub:repositories[0].lifecycle.rules[1].tagPattern",
+    message: /pattern v\* is already used at protectedTagPatterns\.0/,
+  },
+  {
+    title: "a lifecycle pattern with five wildcards",
+    break: (raw) => (lifecycleOf(raw).protectedTagPatterns = ["*a*b*c*d*"]),
+    path: "registry-hub:repositories[0].lifecycle.protectedTagPatterns[0]",
+    message: /at most 4 \*/,
+  },
+  {
+    title: "more lifecycle rules than ECR takes",
+    break: (raw) =>
+      (lifecycleOf(raw).rules = Array.from({ length: 48 }, (_, i) => ({
+        tagPrefix: `p${i}-`,
+        keepLast: 1,
+      }))),
+    path: "registry-hub:repositories[0].lifecycle",
+    message: /51 lifecycle rules .* at most 50/,
+  },
+  {
+    title: "both a key ARN and createKey",
+    break: (raw) =>
+      (raw.registry.encryption = {
+        createKey: true,
+        kmsKeyArn: "arn:aws:kms:us-east-1:333333333333:key/abc",
+      }),
+    path: "registry-hub:registry.encryption",
+    message: /kmsKeyArn .* or createKey/,
+  },
+  {
+    title: "a key in another region",
+    break: (raw) =>
+      (raw.registry.encryption = { kmsKeyArn: "arn:aws:kms:eu-west-1:333333333333:key/abc" }),
+    path: "registry-hub:registry.encryption.kmsKeyArn",
+    message: /not in the registry's region us-east-1/,
+  },
+  {
+    title: "continuous scanning with BASIC",
+    break: (raw) => (raw.registry.scanning.type = "BASIC"),
+    path: "registry-hub:registry.scanning.rules[0].frequency",
+    message: /needs type ENHANCED/,
+  },
+  {
+    title: "a MANUAL scanning rule",
+    break: (raw) => (raw.registry.scanning.rules[0].frequency = "MANUAL"),
+    path: "registry-hub:registry.scanning.rules[0].frequency",
+    message: /no MANUAL rule/,
+  },
+  {
+    title: "scanning rules that leave some repositories unscanned",
+    break: (raw) => (raw.registry.scanning.rules[1].repositoryFilters = ["team/*"]),
+    path: "registry-hub:registry.scanning.rules",
+    message: /no rule covers every repository/,
+  },
+  {
+    title: "a scanning filter with upper-case letters",
+    break: (raw) => (raw.registry.scanning.rules[0].repositoryFilters = ["Team/*"]),
+    path: "registry-hub:registry.scanning.rules[0].repositoryFilters[0]",
+    message: /repository name pattern/,
+  },
+];
+
+describe("config check of tags and repository options", () => {
+  it("accepts the config with every option on", () => {
+    const validation = validateConfig(everyOptionRaw());
+    assert.ok(validation.ok, validation.ok ? "" : validation.problems.join("\n"));
+  });
+
+  for (const c of CASES) {
+    it(`refuses ${c.title}, at ${c.path}`, () => {
+      const raw = everyOptionRaw() as Raw;
+      c.break(raw);
+      const validation = validateConfig(raw);
+      assert.equal(validation.ok, false, "accepted");
+      const problems = validation.ok ? [] : validation.problems;
+      const hit = problems.find((p) => p.startsWith(`${c.path}: `));
+      assert.ok(hit, `nothing at ${c.path}:\n  ${problems.join("\n  ")}`);
+      assert.match(hit, c.message);
+    });
+  }
+});
