@@ -3,7 +3,7 @@ import * as eks from "@pulumi/eks";
 import * as pulumi from "@pulumi/pulumi";
 import { mirrorUserData } from "../cache/containerd";
 import { ClusterModel } from "../config/model";
-import { policyDocument, renderPolicy } from "../policies/document";
+import { policyDocument, renderPolicy } from "../iam/document";
 import { clusterTag } from "./providers";
 
 export interface EksClusterArgs {

@@ -4,8 +4,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { CHART_PATH, RELEASE_NAME, cacheChartValues } from "../cache/chart-values";
 import { ROOT_PREFIX, cacheRegistryConfig } from "../cache/registry-config";
 import { ClusterModel } from "../config/model";
-import { renderPolicy } from "../policies/document";
-import { cacheBucketPolicy, serviceAccountTrustPolicy } from "../policies/cache-storage";
+import { renderPolicy } from "../iam/document";
+import { cacheBucketPolicy, serviceAccountTrustPolicy } from "../iam/cache-storage";
 import { clusterTag } from "./providers";
 
 export interface RegistryCacheArgs {

@@ -2,8 +2,8 @@
  * The validated config with everything derived from it filled in: ARNs, names and URLs
  * that the plan, the components and the tools all read from one place.
  */
-import { partitionOf } from "../policies/document";
-import { repositoryArn } from "../policies/ecr-actions";
+import { partitionOf } from "../iam/document";
+import { repositoryArn } from "../iam/ecr-actions";
 import { EncryptionSettings, LifecycleSettings, ScanningSettings } from "./repository-options";
 import { AccessMode, CacheSettings, CreateClusterSettings, HubConfigInput } from "./schema";
 

@@ -3,7 +3,7 @@
  * which entries name one and the same EKS cluster. Both are invisible to the schema, which
  * sees one value at a time.
  */
-import { partitionOf } from "../policies/document";
+import { partitionOf } from "../iam/document";
 import type { PartialConfig } from "./validate";
 import { configPath } from "./validate";
 

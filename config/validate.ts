@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { POLICY_SIZE_LIMIT, inlinePoliciesByRole, planAccess } from "../plan/access";
-import { accountOfArn, partitionOf } from "../policies/document";
+import { accountOfArn, partitionOf } from "../iam/document";
 import { display } from "./display";
 import { placementProblems } from "./placement";
 import { HubConfig, buildModel, cacheRoleName, createdNodeRoleName, roleArn } from "./model";

@@ -4,13 +4,13 @@
  */
 import { ClusterModel, HubConfig, RepositoryModel, allClusters } from "../config/model";
 import { AccessMode } from "../config/schema";
-import { PolicyDocument, accountOfArn, renderPolicy, sortedUnique } from "../policies/document";
-import { cacheRolePolicy } from "../policies/cache-storage";
-import { consumerPullPolicy } from "../policies/ecr-consumer";
-import { lifecyclePolicy } from "../policies/ecr-lifecycle";
-import { repositoryPolicy } from "../policies/ecr-repository";
-import { registryKeyPolicy } from "../policies/kms-key";
-import { registryGuardrailPolicy } from "../policies/registry-guardrail";
+import { PolicyDocument, accountOfArn, renderPolicy, sortedUnique } from "../iam/document";
+import { cacheRolePolicy } from "../iam/cache-storage";
+import { consumerPullPolicy } from "../iam/ecr-consumer";
+import { lifecyclePolicy } from "../iam/ecr-lifecycle";
+import { repositoryPolicy } from "../iam/ecr-repository";
+import { registryKeyPolicy } from "../iam/kms-key";
+import { registryGuardrailPolicy } from "../iam/registry-guardrail";
 
 /** A role that pulls from the central registry: a cluster's node role or its cache's role. */
 export interface Puller {

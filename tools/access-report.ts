@@ -4,8 +4,8 @@
  */
 import { HubConfig, roleArn } from "../config/model";
 import { AccessMode } from "../config/schema";
-import { GET_AUTHORIZATION_TOKEN, PULL_ACTIONS, PUSH_ACTIONS } from "../policies/ecr-actions";
-import { PolicyDocument, policyDocument, sortedUnique } from "../policies/document";
+import { GET_AUTHORIZATION_TOKEN, PULL_ACTIONS, PUSH_ACTIONS } from "../iam/ecr-actions";
+import { PolicyDocument, policyDocument, sortedUnique } from "../iam/document";
 import { display } from "../config/display";
 import {
   AccessPlan,

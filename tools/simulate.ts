@@ -1,6 +1,6 @@
 /** Evaluates the program's policies with an offline IAM simulator (@cloud-copilot/iam-simulate). */
 import { EvaluationResult, runSimulation } from "@cloud-copilot/iam-simulate";
-import { PolicyDocument, accountOfArn } from "../policies/document";
+import { PolicyDocument, accountOfArn } from "../iam/document";
 
 /** "Allowed", "ImplicitlyDenied" or "ExplicitlyDenied". */
 export type Decision = EvaluationResult;

@@ -3,7 +3,7 @@ import { installMocks, collect, Registered } from "./mocks";
 import { stackConfig } from "../helpers";
 import { deployHub } from "../../hub";
 import { inlinePoliciesByRole, planAccess } from "../../plan/access";
-import { accountOfArn } from "../../policies/document";
+import { accountOfArn } from "../../iam/document";
 import { HubConfig } from "../../config/model";
 
 installMocks();

@@ -21,7 +21,7 @@ import {
 import { METRICS_PROXY_CONFIG_KEY } from "../../cache/metrics-proxy";
 import { OBJECT_ACL, cacheRegistryConfig } from "../../cache/registry-config";
 import { TOKEN_FILE } from "../../cache/token-refresh";
-import { cacheBucketPolicy } from "../../policies/cache-storage";
+import { cacheBucketPolicy } from "../../iam/cache-storage";
 import { planAccess } from "../../plan/access";
 import { HubConfig } from "../../config/model";
 import { rawStack, stackConfig, validConfig } from "../helpers";

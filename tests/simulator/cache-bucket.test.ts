@@ -4,8 +4,8 @@ import {
   S3_BUCKET_GUARD_ACTIONS,
   S3_OBJECT_DATA_ACTIONS,
   cacheBucketPolicy,
-} from "../../policies/cache-storage";
-import { policyDocument } from "../../policies/document";
+} from "../../iam/cache-storage";
+import { policyDocument } from "../../iam/document";
 import { simulate } from "../../tools/simulate";
 import { stackConfig } from "../helpers";
 

@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import { simulate } from "../../tools/simulate";
 import { planAccess } from "../../plan/access";
-import { policyDocument } from "../../policies/document";
+import { policyDocument } from "../../iam/document";
 import { stackConfig } from "../helpers";
 
 describe("the cache's IRSA role (IAM simulator)", () => {

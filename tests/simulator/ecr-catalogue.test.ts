@@ -6,8 +6,8 @@
 import * as assert from "node:assert/strict";
 import { HubConfig } from "../../config/model";
 import { AccessMode, ACCESS_MODES } from "../../config/schema";
-import { policyDocument, sortedUnique } from "../../policies/document";
-import { PUSH_ONLY_ACTIONS } from "../../policies/ecr-actions";
+import { policyDocument, sortedUnique } from "../../iam/document";
+import { PUSH_ONLY_ACTIONS } from "../../iam/ecr-actions";
 import { planAccess } from "../../plan/access";
 import { Decision, simulate } from "../../tools/simulate";
 import { copy, rawStack, validConfig } from "../helpers";

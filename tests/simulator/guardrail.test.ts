@@ -3,8 +3,8 @@
  * ECR actions (no repository policy reaches them) and creating or deleting repositories.
  */
 import * as assert from "node:assert/strict";
-import { policyDocument } from "../../policies/document";
-import { REGISTRY_ACTIONS } from "../../policies/ecr-actions";
+import { policyDocument } from "../../iam/document";
+import { REGISTRY_ACTIONS } from "../../iam/ecr-actions";
 import { planAccess } from "../../plan/access";
 import { Decision, SimulatedRequest, simulate } from "../../tools/simulate";
 import { copy, rawStack, validConfig } from "../helpers";

@@ -8,8 +8,8 @@
 import * as assert from "node:assert/strict";
 import { HubConfig } from "../../config/model";
 import { planAccess } from "../../plan/access";
-import { PolicyDocument, policyDocument } from "../../policies/document";
-import { GET_AUTHORIZATION_TOKEN, PULL_ACTIONS } from "../../policies/ecr-actions";
+import { PolicyDocument, policyDocument } from "../../iam/document";
+import { GET_AUTHORIZATION_TOKEN, PULL_ACTIONS } from "../../iam/ecr-actions";
 import { Decision, simulate } from "../../tools/simulate";
 import { everyOptionRaw, validConfig } from "../helpers";
 

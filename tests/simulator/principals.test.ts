@@ -6,14 +6,14 @@
 import * as assert from "node:assert/strict";
 import { HubConfig } from "../../config/model";
 import { AccessMode, ACCESS_MODES } from "../../config/schema";
-import { PolicyDocument, policyDocument } from "../../policies/document";
+import { PolicyDocument, policyDocument } from "../../iam/document";
 import {
   CHANGE_ACTIONS,
   GET_AUTHORIZATION_TOKEN,
   PULL_ACTIONS,
   PUSH_ACTIONS,
   PUSH_ONLY_ACTIONS,
-} from "../../policies/ecr-actions";
+} from "../../iam/ecr-actions";
 import { planAccess } from "../../plan/access";
 import { Decision, SimulatedRequest, simulate } from "../../tools/simulate";
 import { copy, rawStack, validConfig } from "../helpers";

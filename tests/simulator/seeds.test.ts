@@ -6,13 +6,13 @@
 import * as assert from "node:assert/strict";
 import { HubConfig } from "../../config/model";
 import { RawConfig, validateConfig } from "../../config/validate";
-import { PolicyDocument, policyDocument } from "../../policies/document";
+import { PolicyDocument, policyDocument } from "../../iam/document";
 import {
   GET_AUTHORIZATION_TOKEN,
   PULL_ACTIONS,
   PUSH_ACTIONS,
   PUSH_ONLY_ACTIONS,
-} from "../../policies/ecr-actions";
+} from "../../iam/ecr-actions";
 import {
   AccessPlan,
   POLICY_SIZE_LIMIT,

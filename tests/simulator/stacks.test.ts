@@ -15,19 +15,14 @@ import { HubConfig, RepositoryModel } from "../../config/model";
 import { AccessMode } from "../../config/schema";
 import { readStackFile } from "../../config/stack-file";
 import { validateConfig } from "../../config/validate";
-import {
-  PolicyDocument,
-  accountOfArn,
-  policyDocument,
-  sortedUnique,
-} from "../../policies/document";
+import { PolicyDocument, accountOfArn, policyDocument, sortedUnique } from "../../iam/document";
 import {
   GET_AUTHORIZATION_TOKEN,
   PULL_ACTIONS,
   PUSH_ACTIONS,
   PUSH_ONLY_ACTIONS,
-} from "../../policies/ecr-actions";
-import { repositoryPolicy } from "../../policies/ecr-repository";
+} from "../../iam/ecr-actions";
+import { repositoryPolicy } from "../../iam/ecr-repository";
 import { AccessPlan, PullerPlan, RepositoryPlan, planAccess } from "../../plan/access";
 import { Decision, SimulatedRequest, simulate } from "../../tools/simulate";
 

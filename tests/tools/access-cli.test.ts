@@ -10,12 +10,8 @@ import * as path from "node:path";
 import { stringify } from "yaml";
 import { readStackFile } from "../../config/stack-file";
 import { validateConfig } from "../../config/validate";
-import {
-  GET_AUTHORIZATION_TOKEN,
-  PULL_ACTIONS,
-  PUSH_ONLY_ACTIONS,
-} from "../../policies/ecr-actions";
-import { PolicyDocument } from "../../policies/document";
+import { GET_AUTHORIZATION_TOKEN, PULL_ACTIONS, PUSH_ONLY_ACTIONS } from "../../iam/ecr-actions";
+import { PolicyDocument } from "../../iam/document";
 import { planAccess } from "../../plan/access";
 import { simulate } from "../../tools/simulate";
 

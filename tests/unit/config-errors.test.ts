@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { readStackFile } from "../../config/stack-file";
 import { RawConfig, validateConfig } from "../../config/validate";
 import { planAccess } from "../../plan/access";
-import { SCP_SIZE_LIMIT } from "../../policies/registry-guardrail";
+import { SCP_SIZE_LIMIT } from "../../iam/registry-guardrail";
 
 const ROOT = path.resolve(__dirname, "../..");
 

@@ -5,7 +5,7 @@ import {
   PULL_ACTIONS,
   PUSH_ONLY_ACTIONS,
   REGISTRY_ACTIONS,
-} from "../../policies/ecr-actions";
+} from "../../iam/ecr-actions";
 import { CatalogueAction, ecrCatalogue, isRepositoryScoped, isWrite } from "../ecr-catalogue";
 
 describe("ECR action lists against the IAM action catalogue", () => {

@@ -8,7 +8,7 @@ import {
   PROTECTED_PRIORITY_BASE,
   RULE_PRIORITY_BASE,
   lifecyclePolicy,
-} from "../../policies/ecr-lifecycle";
+} from "../../iam/ecr-lifecycle";
 import { Image, evaluate, policyProblems } from "../ecr-lifecycle-evaluator";
 
 /** A deterministic pseudo-random sequence, so a failure replays. */

@@ -1,9 +1,9 @@
 import * as assert from "node:assert/strict";
-import { repositoryPolicy, RepositoryAccess } from "../../policies/ecr-repository";
-import { consumerPullPolicy } from "../../policies/ecr-consumer";
-import { renderPolicy, PolicyDocument, PolicyStatement } from "../../policies/document";
-import { registryStorageStatements, serviceAccountTrustPolicy } from "../../policies/cache-storage";
-import { lifecyclePolicy } from "../../policies/ecr-lifecycle";
+import { repositoryPolicy, RepositoryAccess } from "../../iam/ecr-repository";
+import { consumerPullPolicy } from "../../iam/ecr-consumer";
+import { renderPolicy, PolicyDocument, PolicyStatement } from "../../iam/document";
+import { registryStorageStatements, serviceAccountTrustPolicy } from "../../iam/cache-storage";
+import { lifecyclePolicy } from "../../iam/ecr-lifecycle";
 import { inlinePoliciesByRole, planAccess } from "../../plan/access";
 import { ACCESS_MODES } from "../../config/schema";
 import { copy, rawStack, stackConfig, validConfig } from "../helpers";
