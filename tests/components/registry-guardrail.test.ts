@@ -3,6 +3,7 @@ import { installMocks, collect, Registered } from "./mocks";
 import { copy, rawStack, stackConfig, validConfig } from "../helpers";
 import { deployHub } from "../../hub";
 import { planAccess } from "../../plan/access";
+import { deployPlanned } from "../helpers";
 
 installMocks();
 
@@ -20,7 +21,7 @@ describe("the registry guardrail (service control policy; mock runtime)", () => 
   const providerOf = (r: Registered) => r.provider?.split("::")[3];
 
   before(async () => {
-    resources = await collect(() => deployHub(config));
+    resources = await collect(() => deployHub(config, planAccess(config)));
   });
 
   it("creates the management account's provider: it assumes that account's deploy role and allows only that account", () => {
@@ -45,7 +46,7 @@ describe("the registry guardrail (service control policy; mock runtime)", () => 
   });
 
   it("is not created when the config names no organization", async () => {
-    const without = await collect(() => deployHub(stackConfig("prod")));
+    const without = await collect(() => deployPlanned(stackConfig("prod")));
     assert.deepEqual(
       without.filter((r) => r.type.startsWith("aws:organizations/") || r.name === "organization"),
       [],

@@ -5,7 +5,8 @@
  */
 import * as assert from "node:assert/strict";
 import { HubConfig } from "../../config/model";
-import { RawConfig, validateConfig } from "../../config/validate";
+import { RawConfig } from "../../config/validate";
+import { prepare } from "../../prepare";
 import { PolicyDocument, policyDocument } from "../../iam/document";
 import {
   GET_AUTHORIZATION_TOKEN,
@@ -42,9 +43,9 @@ const CHANGE_POLICY = [
 ];
 
 function validated(raw: RawConfig): HubConfig {
-  const validation = validateConfig(raw);
+  const validation = prepare(raw);
   if (!validation.ok) throw new Error(validation.problems.join("\n"));
-  return validation.config;
+  return validation.model;
 }
 
 function repo(plan: AccessPlan, name: string): RepositoryPlan {
@@ -123,7 +124,7 @@ describe("seed 001: users that push and pull one repository", () => {
   it("takes roles, not users, as pushers (the mapping this test makes)", () => {
     const withUser = structuredClone(raw) as { pushers: { principalArn: string }[] };
     withUser.pushers[0].principalArn = `arn:aws:iam::${ACCOUNT}:user/push-pull-user-1`;
-    const validation = validateConfig(withUser);
+    const validation = prepare(withUser);
     assert.deepEqual(validation.ok ? [] : validation.problems, [
       "registry-hub:pushers[0].principalArn: not an IAM role ARN",
     ]);
@@ -242,7 +243,7 @@ describe("seed 002: three instance roles that all hold AmazonEC2ContainerRegistr
     sameAccount.accounts[0].accountId = REGISTRY;
     sameAccount.accounts[0].deployRoleArn = arn(REGISTRY, "pulumi-deploy");
     sameAccount.accounts[0].clusters[0].nodeRoleArn = arn(REGISTRY, "InstanceRole2");
-    const validation = validateConfig(sameAccount);
+    const validation = prepare(sameAccount);
     assert.deepEqual(validation.ok ? [] : validation.problems, [
       "registry-hub:accounts[0].accountId: is the registry account; clusters run in consumer accounts",
     ]);
