@@ -18,7 +18,7 @@ import { PROJECT, hubConfigSchema } from "../config/schema";
 type Schema = z.core.$ZodType;
 // Definitions differ by type; the walker reads the fields each type has.
 type Def = z.core.$ZodTypeDef & Record<string, unknown>;
-type CheckDef = { check: string; error?: (issue?: unknown) => unknown } & Record<string, unknown>;
+type CheckDef = { check: string; error?: unknown } & Record<string, unknown>;
 
 export const CONFIG_DOC_PATH = path.join(__dirname, "..", "docs", "config.md");
 
@@ -60,8 +60,12 @@ function unwrap(schema: Schema) {
   return { inner, optional: optional || hasDefault, hasDefault, defaultValue, description };
 }
 
-function messageOf(carrier: { error?: (issue?: unknown) => unknown }): string | undefined {
-  const message = carrier.error?.({});
+/** The message a check was given (`.regex(re, "message")`); zod keeps it as an error map. */
+function messageOf(carrier: { error?: unknown }): string | undefined {
+  const message =
+    typeof carrier.error === "function"
+      ? (carrier.error as (issue: object) => unknown)({})
+      : undefined;
   return typeof message === "string" ? message : undefined;
 }
 
@@ -237,7 +241,12 @@ function isStrict(def: Def): boolean {
 }
 
 /** Every key under `schema` (at `at`), depth first in schema order. */
-function collectRows(schema: Schema, at: string, required: string, mustDescribe: boolean): KeyRow[] {
+function collectRows(
+  schema: Schema,
+  at: string,
+  required: string,
+  mustDescribe: boolean,
+): KeyRow[] {
   const info = unwrap(schema);
   const def = defOf(info.inner);
   const row: KeyRow = {
