@@ -325,7 +325,7 @@ export const clusterSchema = z
     nodeRoleArn: roleArn
       .optional()
       .describe(
-        "Adopt an existing cluster: the ARN of its nodes' IAM role, in this account, which gets the inline pull policy registry-hub-central-ecr-pull. Give nodeRoleArn or create, not both; no other cluster may use the same role.",
+        "Adopt an existing cluster: the ARN of its nodes' IAM role in this account (arn:<partition>:iam::<account>:role/<path><name>), which gets the inline pull policy registry-hub-central-ecr-pull. Give nodeRoleArn or create, not both; no other cluster may use the same role.",
       ),
     eks: z
       .strictObject({
@@ -418,13 +418,13 @@ export const hubConfigSchema = z.strictObject({
         "AWS region of the registry, like us-east-1: where the repositories live, and the region of every account that names none. Its partition (aws, aws-cn, aws-us-gov, ...) is the one every ARN and region of the config must be in.",
       ),
       deployRoleArn: roleArn.describe(
-        "IAM role of the registry account that the program's AWS provider assumes to manage the registry. The repository policies let only it and the admins change repositories; to replace it, add the new role to admins first, deploy, then switch.",
+        "ARN of the IAM role of the registry account (like arn:aws:iam::<account>:role/pulumi-deploy) that the program's AWS provider assumes to manage the registry. The repository policies let only it and the admins change repositories; to replace it, add the new role to admins first, deploy, then switch.",
       ),
       admins: z
         .array(roleArn)
         .min(1, "name at least one admin role, so nobody is locked out")
         .describe(
-          "IAM roles of the registry account that may push, pull, delete and change every repository; the repository policies never lock them out. They also administer the KMS key of encryption.createKey.",
+          "ARNs of IAM roles of the registry account (arn:<partition>:iam::<account>:role/<path><name>) that may push, pull, delete and change every repository; the repository policies never lock them out. They also administer the KMS key of encryption.createKey.",
         ),
       encryption: encryptionSchema,
       scanning: scanningSchema,
@@ -466,7 +466,7 @@ export const hubConfigSchema = z.strictObject({
         "The organization's management account, where the service control policy is created; 12 digits, quoted in YAML. Not the registry account (service control policies never apply to the management account).",
       ),
       deployRoleArn: roleArn.describe(
-        "IAM role of the management account that the program assumes to create the service control policy and attach it to the registry account.",
+        "ARN of the IAM role of the management account (like arn:aws:iam::<account>:role/pulumi-deploy) that the program assumes to create the service control policy and attach it to the registry account.",
       ),
     })
     .optional()
@@ -480,7 +480,7 @@ export const hubConfigSchema = z.strictObject({
           "The pusher's name, which repositories[].pushers refers to; unique.",
         ),
         principalArn: roleArn.describe(
-          "IAM role of the registry account that pushes (a CI role, say); it needs only ecr:GetAuthorizationToken in its own identity policy, the repository policies grant the rest.",
+          "ARN of the IAM role of the registry account that pushes (a CI role, say, like arn:aws:iam::<account>:role/github-actions); it needs only ecr:GetAuthorizationToken in its own identity policy, the repository policies grant the rest.",
         ),
       }),
     )
@@ -535,7 +535,7 @@ export const hubConfigSchema = z.strictObject({
           "The consumer account's id, unique and not the registry account's; 12 digits, quoted in YAML.",
         ),
         deployRoleArn: roleArn.describe(
-          "IAM role of this account that the program's AWS provider (and the Kubernetes access to its clusters) assumes; the provider refuses to act in any other account.",
+          "ARN of the IAM role of this account (like arn:aws:iam::<account>:role/pulumi-deploy) that the program's AWS provider (and the Kubernetes access to its clusters) assumes; the provider refuses to act in any other account.",
         ),
         region: region
           .optional()

@@ -75,7 +75,7 @@ const code = (text: string) => {
 };
 /** Plain text in a table cell: nothing in it may turn into emphasis, HTML, links or columns. */
 const plain = (text: string) => text.replace(/[\\`*_<>|[\]]/g, "\\$&");
-const number = (n: number) => n.toLocaleString("en-US");
+const number = (n: number) => String(n);
 const withMessage = (text: string, message: string | undefined) =>
   message === undefined ? text : `${text} (else: ${plain(message)})`;
 
@@ -222,7 +222,9 @@ function constraintsOf(schema: Schema): string[] {
           ? `checked: ${plain(message)}`
           : def.type === "object"
             ? "rules across its keys (see [Rules across keys](#rules-across-keys))"
-            : "further rules checked in code (see the description)",
+            : def.type === "record"
+              ? "keys checked in code (see the description)"
+              : "shape checked in code (see the description)",
       );
     } else if (
       !["min_length", "max_length", "greater_than", "less_than", "number_format"].includes(
