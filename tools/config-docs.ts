@@ -211,7 +211,9 @@ function constraintsOf(schema: Schema): string[] {
   for (const check of checks) {
     if (check.check === "string_format") {
       if (check.format !== "regex") {
-        throw new Error(`tools/config-docs.ts cannot document string format ${check.format}`);
+        throw new Error(
+          `tools/config-docs.ts cannot document string format ${String(check.format)}`,
+        );
       }
       const pattern = check.pattern as RegExp;
       out.push(withMessage(`pattern ${code(String(pattern))}`, messageOf(check)));
