@@ -415,7 +415,7 @@ export const hubConfigSchema = z.strictObject({
         "The registry account, which holds every repository; 12 digits, quoted in YAML so it stays a string. Clusters run in other accounts.",
       ),
       region: region.describe(
-        "AWS region of the registry, like us-east-1: where the repositories live, and the region of every account that names none. Its partition (aws, aws-cn, aws-us-gov, ...) is the one every ARN and region of the config must be in.",
+        "AWS region of the registry, like us-east-1: where the repositories live, and the region of every account that names none. Its partition (aws, aws-cn, aws-us-gov, ...) is the one the registry's roles, the pushers, and every account's region and roles must be in.",
       ),
       deployRoleArn: roleArn.describe(
         "ARN of the IAM role of the registry account (like arn:aws:iam::<account>:role/pulumi-deploy) that the program's AWS provider assumes to manage the registry. The repository policies let only it and the admins change repositories; to replace it, add the new role to admins first, deploy, then switch.",

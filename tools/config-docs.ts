@@ -367,7 +367,7 @@ export const RULES_ACROSS_KEYS: readonly { where: string; rules: readonly string
       "One cluster per role: no two clusters share a node role, or a role the program creates for another cluster's nodes (`registry-hub-<cluster>-nodes`) or cache (`registry-hub-<cluster>-cache`).",
       "One entry per EKS cluster: account, region and EKS name (the cluster's `name` when created, `eks.clusterName` when adopted) differ.",
       "`accounts[].clusters[].eks.oidcIssuer` is in the account's region.",
-      "Every role ARN and every account `region` is in the registry region's partition.",
+      "`registry.deployRoleArn`, `registry.admins[]`, `pushers[].principalArn`, `accounts[].deployRoleArn`, `accounts[].clusters[].nodeRoleArn` and `accounts[].region` are in the partition of `registry.region` (aws, aws-cn, aws-us-gov, ...).",
       "`repositories[].pushers[]` name entries of `pushers`; `repositories[].clusters[]` name clusters under `accounts`.",
       "Once the rest is valid, every rendered policy fits in 10,240 characters: each repository policy (the message names access modes that would fit), and for each role all inline policies this program writes on it together.",
     ],
