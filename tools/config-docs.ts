@@ -340,8 +340,9 @@ function allObjectsStrict(schema: Schema): boolean {
 }
 
 /**
- * Rules between keys, which the schema's refinements and config/validate.ts (with
- * config/placement.ts) check in code the walker cannot read. Keep this list in step with them.
+ * Rules between keys, which the schema's refinements, config/validate.ts (with
+ * config/placement.ts) and plan/limits.ts check in code the walker cannot read. Keep this
+ * list in step with them.
  */
 export const RULES_ACROSS_KEYS: readonly { where: string; rules: readonly string[] }[] = [
   {
@@ -369,6 +370,11 @@ export const RULES_ACROSS_KEYS: readonly { where: string; rules: readonly string
       "`accounts[].clusters[].eks.oidcIssuer` is in the account's region.",
       "`registry.deployRoleArn`, `registry.admins[]`, `pushers[].principalArn`, `accounts[].deployRoleArn`, `accounts[].clusters[].nodeRoleArn` and `accounts[].region` are in the partition of `registry.region` (aws, aws-cn, aws-us-gov, ...).",
       "`repositories[].pushers[]` name entries of `pushers`; `repositories[].clusters[]` name clusters under `accounts`.",
+    ],
+  },
+  {
+    where: "On the rendered plan (plan/limits.ts)",
+    rules: [
       "Once the rest is valid, every rendered policy fits in 10,240 characters: each repository policy (the message names access modes that would fit), and for each role all inline policies this program writes on it together.",
     ],
   },
