@@ -44,10 +44,11 @@ import {
 const BUCKET_URN = urnOf(T.s3Bucket, "cache");
 
 /**
- * The mistake of /work/shared/seeds/000: the registry user was granted s3:* on "bucket/*" only,
- * so ListBucket (a bucket-level action) was never allowed and the registry answered HTTP 500.
+ * A real-world mistake: a registry's IAM user was granted s3:* on "bucket/*" only, so ListBucket
+ * (a bucket-level action, whose resource is the bucket ARN) was never allowed and the registry
+ * answered HTTP 500.
  */
-const seedMistake = policyDocument({
+const s3StarOnObjectsOnly = policyDocument({
   Effect: "Allow",
   Action: ["s3:*"],
   Resource: "arn:aws:s3:::flypenguin.docker-registry/*",
@@ -152,9 +153,9 @@ describe("policy pack rules", () => {
       ]);
     });
 
-    it("fails the seed's s3:* grant", async () => {
+    it("fails s3:* granted on bucket/* only", async () => {
       assert.deepStrictEqual(
-        await checkResource(noWildcardGrants, T.iamPolicy, { policy: seedMistake }),
+        await checkResource(noWildcardGrants, T.iamPolicy, { policy: s3StarOnObjectsOnly }),
         ['statement 0 allows wildcard action(s) "s3:*"; list the actions it needs.'],
       );
     });
@@ -193,9 +194,9 @@ describe("policy pack rules", () => {
       );
     });
 
-    it("fails the seed: every S3 action on bucket/* only", async () => {
+    it("fails every S3 action granted on bucket/* only (the registry answered HTTP 500)", async () => {
       const messages = await checkResource(s3GrantResourceLevels, T.iamPolicy, {
-        policy: seedMistake,
+        policy: s3StarOnObjectsOnly,
       });
       assert.deepStrictEqual(messages, [
         'statement 0 grants bucket-level action(s) "s3:*" on object ARN(s) ' +
