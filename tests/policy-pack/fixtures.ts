@@ -10,7 +10,7 @@ import type {
   StackValidationPolicy,
 } from "@pulumi/policy";
 import * as proxyModule from "@pulumi/policy/proxy";
-import { ResourceTypes } from "../../policy-pack/policies";
+import { ResourceTypes } from "../../policy-pack/helpers/resource-types";
 
 export const T = ResourceTypes;
 

@@ -1,21 +1,21 @@
 // Every rule of policy-pack/policies.ts, fed fabricated resources: for each rule at least one
 // resource that passes and one that fails, with the messages a reader of `pulumi preview` sees.
 import * as assert from "assert";
+import { policies } from "../../policy-pack/policies";
+import { ecrRegistryScanningCoversAll } from "../../policy-pack/rules/ecr-registry-scanning-covers-all";
+import { ecrRepositoryImmutableTags } from "../../policy-pack/rules/ecr-repository-immutable-tags";
 import {
-  ecrRepositoryImmutableTags,
-  ecrRegistryScanningCoversAll,
-  kmsKeyRotated,
   ecrRepositoryPolicySize,
-  ecrRepositoryScanOnPush,
-  irsaTrustPinned,
   MAX_REPOSITORY_POLICY_LENGTH,
-  noWildcardGrants,
-  policies,
-  s3BucketEncrypted,
-  s3BucketPublicAccessBlocked,
-  s3BucketTlsOnly,
-  s3GrantResourceLevels,
-} from "../../policy-pack/policies";
+} from "../../policy-pack/rules/ecr-repository-policy-size";
+import { ecrRepositoryScanOnPush } from "../../policy-pack/rules/ecr-repository-scan-on-push";
+import { irsaTrustPinned } from "../../policy-pack/rules/iam-irsa-trust-pinned";
+import { noWildcardGrants } from "../../policy-pack/rules/iam-no-wildcard-grants";
+import { kmsKeyRotated } from "../../policy-pack/rules/kms-key-rotated";
+import { s3BucketEncrypted } from "../../policy-pack/rules/s3-bucket-encrypted";
+import { s3BucketPublicAccessBlocked } from "../../policy-pack/rules/s3-bucket-public-access-blocked";
+import { s3BucketTlsOnly } from "../../policy-pack/rules/s3-bucket-tls-only";
+import { s3GrantResourceLevels } from "../../policy-pack/rules/s3-grant-resource-levels";
 import {
   ACCOUNT,
   assertNoViolations,
