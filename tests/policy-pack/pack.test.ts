@@ -73,6 +73,26 @@ describe("policy pack", () => {
     }
   });
 
+  it("has one module in rules/ and one test file in tests/policy-pack/rules/ per rule, named after it", () => {
+    const names = policies.map((p) => p.name).sort();
+    const modules = fs
+      .readdirSync(path.join(packDir, "rules"))
+      .map((f) => f.replace(/\.ts$/, ""))
+      .sort();
+    assert.deepStrictEqual(modules, names);
+    const testDir = path.join(__dirname, "rules");
+    const testFiles = fs
+      .readdirSync(testDir)
+      .map((f) => f.replace(/\.test\.ts$/, ""))
+      .sort();
+    assert.deepStrictEqual(testFiles, names);
+    for (const name of names) {
+      // describeRule checks that the file sees its rule both pass and fail.
+      const source = fs.readFileSync(path.join(testDir, `${name}.test.ts`), "utf8");
+      assert.match(source, /^describeRule\(/m, name);
+    }
+  });
+
   it("declares a Node.js pack, named in index.ts (PulumiPolicy.yaml has no name field)", () => {
     const manifest = parse(read("PulumiPolicy.yaml")) as Record<string, unknown>;
     assert.strictEqual(manifest["runtime"], "nodejs");
