@@ -2,14 +2,19 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { ResourceTypes } from "../helpers/resource-types";
 
+// The config schema (config/repository-options.ts) only accepts IMMUTABLE; its optional
+// mutableTagPatterns become IMMUTABLE_WITH_EXCLUSION with WILDCARD filters. The pack cannot import
+// the schema (it has its own dependencies), so tests/policy-pack checks that the two agree.
+
 /** ECR's limit on imageTagMutabilityExclusionFilters. */
 export const MAX_MUTABILITY_EXCLUSION_FILTERS = 5;
 
 export const ecrRepositoryImmutableTags: ResourceValidationPolicy = {
   name: "ecr-repository-immutable-tags",
   description:
-    'ECR repositories set imageTagMutability "IMMUTABLE", or "IMMUTABLE_WITH_EXCLUSION" with ' +
-    `1-${MAX_MUTABILITY_EXCLUSION_FILTERS} WILDCARD filters, none matching every tag.`,
+    'ECR repositories set imageTagMutability to "IMMUTABLE", or to "IMMUTABLE_WITH_EXCLUSION" ' +
+    `with 1-${MAX_MUTABILITY_EXCLUSION_FILTERS} WILDCARD filters, none matching every tag; ` +
+    "MUTABLE and MUTABLE_WITH_EXCLUSION are refused.",
   validateResource: (args, reportViolation) => {
     if (args.type !== ResourceTypes.ecrRepository) {
       return;
