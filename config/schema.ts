@@ -458,7 +458,7 @@ export const hubConfigSchema = z.strictObject({
       }
     })
     .describe(
-      "Who may pull: which principals the repository policies trust for the clusters (see the README's access model).",
+      "Who may pull: which principals the repository policies trust for the clusters (see docs/access.md).",
     ),
   organization: z
     .strictObject({

@@ -5,8 +5,8 @@ import { bucketArn } from "../naming/aws";
 
 /**
  * What the distribution S3 driver calls (distribution docs, storage-drivers/s3.md). Bucket
- * actions act on the bucket ARN and object actions on object ARNs; seed 000's registry
- * answered HTTP 500 because it granted everything on `bucket/*` only.
+ * actions act on the bucket ARN and object actions on object ARNs; a registry granted
+ * everything on `bucket/*` only answers HTTP 500: its list calls are denied.
  */
 export const S3_BUCKET_ACTIONS = [
   "s3:GetBucketLocation",

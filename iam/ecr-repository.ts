@@ -57,7 +57,7 @@ export function repositoryPolicy(access: RepositoryAccess): PolicyDocument {
     },
     {
       // Same-account principals need no resource-policy grant, so an ecr:* identity policy
-      // in the registry account would otherwise read every image (seed 002). Service-linked
+      // in the registry account would otherwise read every image. Service-linked
       // roles are exempt: AWS services read images through them (Inspector's enhanced
       // scanning), only AWS can create a role under that path, and AWS writes their
       // permissions. They stay denied pushes and changes below.

@@ -67,7 +67,7 @@ function foreignAccountId(config: HubConfig): string {
 }
 const FOREIGN_ORG_ID = "o-foreignorg00";
 
-/** What broad identity policies people really attach: seed 002's ecr:* and seed 003's read on *. */
+/** What broad identity policies people really attach: ecr:* on the registry account, ECR read on * on node roles. */
 const ecrFullAccess = policyDocument([{ Effect: "Allow", Action: "ecr:*", Resource: "*" }]);
 const ecrReadEverywhere = policyDocument([
   { Effect: "Allow", Action: [...PULL_ACTIONS, GET_AUTHORIZATION_TOKEN], Resource: "*" },

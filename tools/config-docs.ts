@@ -409,7 +409,7 @@ export function renderConfigReference(): string {
     "# Stack config reference",
     "",
     `Every key the program reads lives under the \`${PROJECT}:\` namespace of \`Pulumi.<stack>.yaml\`; ` +
-      "the README's Stack config section shows a whole file. One section per top-level key, in " +
+      "the README shows a sketch of a whole file. One section per top-level key, in " +
       "the order of the schema, lists every key path below it (`[]` is each item of a list, " +
       "`<key>` any key of a map).",
     "",

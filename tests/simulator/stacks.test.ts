@@ -6,8 +6,8 @@
  *   - node and cache roles: exactly the policy the program writes on them (plan.pullers);
  *   - pushers: only ecr:GetAuthorizationToken, so a push proves the repository policy grants it
  *     (and ecr:* where the point is that the repository policy denies despite it);
- *   - admins, the deploy role and unnamed registry-account roles: ecr:* (seed 002);
- *   - unnamed roles of consumer or foreign accounts: ECR read on * (seed 003's node policy).
+ *   - admins, the deploy role and unnamed registry-account roles: ecr:* (full access, as teams grant it);
+ *   - unnamed roles of consumer or foreign accounts: ECR read on * (as node roles usually hold).
  */
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
@@ -291,7 +291,7 @@ describe("simulator: both stack files in every access mode", () => {
           });
         }
 
-        it("an unnamed role of the registry account holding ecr:* cannot pull or push (seed 002)", async () => {
+        it("an unnamed role of the registry account holding ecr:* cannot pull or push", async () => {
           const e = new Expectations();
           const base = {
             principalArn: role(registryAccount, "someone-else"),
