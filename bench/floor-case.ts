@@ -3,19 +3,22 @@
  * mock runtime and mock state, then every recorded registration made again with the SDK's base
  * classes (bench/registrations.ts), timed until registrations settle. Prints one JSON object.
  *
- *   node -r ts-node/register/transpile-only bench/floor-case.ts '{"file":"registrations.json"}'
+ *   node -r ts-node/register/transpile-only bench/floor-case.ts '{"file":"F.json","project":"registry-hub"}'
+ *
+ * It loads nothing but @pulumi/pulumi and these few bench modules: no config checks, no
+ * provider SDKs.
  */
 import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import * as pulumi from "@pulumi/pulumi";
-import { PROJECT } from "../config/schema";
-import { registrationsSettled } from "../tests/components/mocks";
 import { mockState } from "./mock-state";
-import { RecordedRegistration, replay } from "./registrations";
+import { RecordedRegistration, registrationsSettled, replay } from "./registrations";
 
 export interface FloorCaseArgs {
   /** A recording written by bench/case.ts with `recordTo`. */
   file: string;
+  /** The project name the program's mocks ran with. */
+  project: string;
 }
 
 export interface FloorCaseResult {
@@ -27,9 +30,12 @@ export interface FloorCaseResult {
   /** CPU time (user + system) from the first constructor until settled. */
   cpuMs: number;
   peakRssMiB: number;
+  /** RSS once the modules are loaded, before the recording is read. */
+  rssAfterImportsMiB: number;
 }
 
 export async function runFloorCase(args: FloorCaseArgs): Promise<FloorCaseResult> {
+  const rssAfterImportsMiB = Math.round(process.memoryUsage().rss / 1024 / 1024);
   const recorded = JSON.parse(readFileSync(args.file, "utf8")) as RecordedRegistration[];
   let registered = 0;
   let lastRegistrationAt = 0;
@@ -44,7 +50,7 @@ export async function runFloorCase(args: FloorCaseArgs): Promise<FloorCaseResult
         return {};
       },
     },
-    PROJECT,
+    args.project,
     "bench",
     false,
   );
@@ -63,6 +69,7 @@ export async function runFloorCase(args: FloorCaseArgs): Promise<FloorCaseResult
     settledMs: Math.round(lastRegistrationAt - start),
     cpuMs: Math.round((usage.user + usage.system) / 1000),
     peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+    rssAfterImportsMiB,
   };
 }
 

@@ -12,7 +12,7 @@ import { writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { ACCESS_MODES, AccessMode } from "../config/schema";
+import { ACCESS_MODES, AccessMode, PROJECT } from "../config/schema";
 import { CaseArgs, CaseResult } from "./case";
 import { ROOT, machine, program, runChild } from "./child";
 import { FloorCaseArgs, FloorCaseResult } from "./floor-case";
@@ -24,6 +24,8 @@ export interface Sample {
   cpuMs: number;
   peakRssMiB: number;
   registered: number;
+  /** RSS before the timed part (the program: before hub.ts and the provider SDKs are loaded). */
+  rssAfterImportsMiB: number;
   loadAverage: number;
 }
 
@@ -53,6 +55,7 @@ async function programRun(args: CaseArgs): Promise<Sample> {
     cpuMs: json.deploy.cpuMs,
     peakRssMiB: json.peakRssMiB,
     registered: json.deploy.registered,
+    rssAfterImportsMiB: json.rssAfterImportsMiB,
     loadAverage,
   };
 }
@@ -100,7 +103,10 @@ async function main() {
     // Alternate which goes first, so a trend in the machine's load hits both alike.
     const order = i % 2 === 0 ? ["program", "floor"] : ["floor", "program"];
     for (const which of order) {
-      const sample = which === "program" ? await programRun(caseArgs) : await floorRun({ file });
+      const sample =
+        which === "program"
+          ? await programRun(caseArgs)
+          : await floorRun({ file, project: PROJECT });
       (which === "program" ? programSamples : floorSamples).push(sample);
       process.stderr.write(
         `  run ${i + 1} ${which.padEnd(7)} ${sample.settledMs} ms, CPU ${sample.cpuMs} ms, ${sample.peakRssMiB} MiB, load ${sample.loadAverage}\n`,
