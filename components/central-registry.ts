@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { EncryptionSettings, ScanningSettings } from "../config/repository-options";
 import { RepositoryPlan } from "../plan/access";
+import { inputsOnly } from "./inputs-only";
 import { requireProviders } from "./providers";
 
 export interface CentralRegistryArgs {
@@ -44,7 +45,8 @@ export class CentralRegistry extends pulumi.ComponentResource {
       : { encryptionType: "AES256" };
     for (const { repository, policyText, lifecyclePolicyText } of args.repositories) {
       const mutable = repository.mutableTagPatterns;
-      const repo = new aws.ecr.Repository(
+      const repo = inputsOnly(
+        aws.ecr.Repository,
         `${name}-${repository.name}`,
         {
           name: repository.name,
@@ -67,13 +69,15 @@ export class CentralRegistry extends pulumi.ComponentResource {
           ignoreChanges: ["encryptionConfigurations"],
         },
       );
-      new aws.ecr.RepositoryPolicy(
+      inputsOnly(
+        aws.ecr.RepositoryPolicy,
         `${name}-${repository.name}`,
         { repository: repo.name, policy: policyText },
         { parent: this },
       );
       if (lifecyclePolicyText) {
-        new aws.ecr.LifecyclePolicy(
+        inputsOnly(
+          aws.ecr.LifecyclePolicy,
           `${name}-${repository.name}`,
           { repository: repo.name, policy: lifecyclePolicyText },
           { parent: this },
