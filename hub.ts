@@ -3,7 +3,7 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CentralRegistry } from "./components/central-registry";
-import { ConsumerAccess } from "./components/consumer-access";
+import { ConsumerAccess, ConsumerPolicy } from "./components/consumer-access";
 import { EksCluster, adoptedKubeconfig } from "./components/eks-cluster";
 import { accountProvider, accountTags } from "./components/providers";
 import { RegistryCache } from "./components/registry-cache";
@@ -20,12 +20,13 @@ export function deployHub(config: HubConfig, plan: AccessPlan) {
   const registry = new CentralRegistry(
     "central",
     {
+      registryId: config.registry.accountId,
       repositories: plan.repositories,
       encryption: config.registry.encryption,
       keyPolicyText: plan.registryKey?.policyText,
       scanning: config.registry.scanning,
     },
-    { provider: registryProvider },
+    { providers: { aws: registryProvider } },
   );
 
   if (config.organization && plan.guardrail) {
@@ -41,17 +42,16 @@ export function deployHub(config: HubConfig, plan: AccessPlan) {
     new RegistryGuardrail(
       "registry-guardrail",
       { registryAccountId: config.registry.accountId, policyText: plan.guardrail.policyText },
-      { provider: management },
+      { providers: { aws: management } },
     );
   }
 
-  const caches: Record<
-    string,
-    { endpoint: string; bucket: pulumi.Output<string>; roleArn: pulumi.Output<string> }
-  > = {};
+  const caches: Record<string, { endpoint: string; bucket: string; roleArn: string }> = {};
+  const consumerPolicies: Record<string, Record<string, ConsumerPolicy>> = {};
   for (const account of config.accounts) {
     const provider = accountProvider(`account-${account.name}`, account, tagsFor(account.name));
-    const createdClusters: EksCluster[] = [];
+    // A created cluster's node role: its pull policy waits for the role, not for the cluster.
+    const createdNodeRoleNames: Record<string, pulumi.Output<string>> = {};
     for (const cluster of account.clusters) {
       const created =
         cluster.kind === "created"
@@ -62,10 +62,10 @@ export function deployHub(config: HubConfig, plan: AccessPlan) {
                 registryHost: config.registry.host,
                 deployRoleArn: account.deployRoleArn,
               },
-              { provider },
+              { providers: { aws: provider } },
             )
           : undefined;
-      if (created) createdClusters.push(created);
+      if (created) createdNodeRoleNames[cluster.name] = created.nodeRoleName;
       const { cache } = cluster;
       if (!cache) continue;
       const { kubeconfig, oidcIssuer } =
@@ -85,7 +85,7 @@ export function deployHub(config: HubConfig, plan: AccessPlan) {
           registryRegion: config.registry.region,
           deployRoleArn: account.deployRoleArn,
         },
-        { aws: provider, kubernetes },
+        { providers: { aws: provider, kubernetes } },
       );
       caches[cluster.name] = {
         endpoint: registryCache.endpoint,
@@ -96,11 +96,12 @@ export function deployHub(config: HubConfig, plan: AccessPlan) {
     const nodeRoles = plan.pullers.filter(
       (p) => p.kind === "nodes" && p.cluster.accountName === account.name,
     );
-    new ConsumerAccess(
+    const consumer = new ConsumerAccess(
       `account-${account.name}`,
-      { nodeRoles },
-      { provider, dependsOn: createdClusters },
+      { nodeRoles, createdNodeRoleNames },
+      { providers: { aws: provider } },
     );
+    consumerPolicies[account.name] = { ...consumer.policies };
   }
 
   return {
@@ -110,6 +111,7 @@ export function deployHub(config: HubConfig, plan: AccessPlan) {
       plan.repositories.map((r) => [r.repository.name, r.policyText.length]),
     ),
     caches,
+    consumerPolicies,
   };
 }
 

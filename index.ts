@@ -8,3 +8,5 @@ export const registryId = outputs.registryId;
 export const repositoryUrls = outputs.repositoryUrls;
 export const repositoryPolicyChars = outputs.repositoryPolicyChars;
 export const caches = outputs.caches;
+/** Per consumer account, per cluster: the node role and the name of its inline pull policy. */
+export const consumerPolicies = outputs.consumerPolicies;

@@ -14,6 +14,8 @@ import { prepare } from "../prepare";
 import { POLICY_SIZE_LIMIT, planAccess } from "../plan/access";
 import { Scale, generateRawConfig, withOneMoreCluster } from "./generate";
 import { promiseOf, registrationsSettled } from "../tests/components/mocks";
+import { mockState } from "./mock-state";
+import { RegistrationRecorder } from "./registrations";
 
 export interface CaseArgs {
   scale: Scale;
@@ -23,6 +25,8 @@ export interface CaseArgs {
   validateOnly?: boolean;
   /** Give up waiting for registrations and outputs after this long. */
   timeoutMs?: number;
+  /** Write every registration (bench/registrations.ts) to this file, for the SDK floor. */
+  recordTo?: string;
 }
 
 export interface CaseResult {
@@ -91,32 +95,6 @@ function stableJson(value: unknown): string {
     return `{${entries.join(",")}}`;
   }
   return JSON.stringify(value) ?? "null";
-}
-
-/** Mock outputs for what the program reads back from its resources; everything else echoes inputs. */
-function mockState(args: pulumi.runtime.MockResourceArgs): Record<string, unknown> {
-  const inputs = args.inputs as Record<string, unknown>;
-  const name = String(inputs.name);
-  const bucket = String(inputs.bucket);
-  switch (args.type) {
-    case "aws:ecr/repository:Repository":
-      return {
-        ...inputs,
-        repositoryUrl: `999999999999.dkr.ecr.us-east-1.amazonaws.com/${name}`,
-        registryId: "999999999999",
-        arn: `arn:aws:ecr:us-east-1:999999999999:repository/${name}`,
-      };
-    case "aws:iam/role:Role":
-      return { ...inputs, arn: `arn:aws:iam::000000000000:role/${name}` };
-    case "aws:s3/bucket:Bucket":
-      return { ...inputs, bucket, arn: `arn:aws:s3:::${bucket}` };
-    case "random:index/randomPassword:RandomPassword":
-      return { ...inputs, result: "0123456789abcdef0123456789abcdef" };
-    case "kubernetes:helm.sh/v3:Release":
-      return { ...inputs, status: { status: "deployed" } };
-    default:
-      return { ...inputs };
-  }
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -213,9 +191,11 @@ export async function runCase(args: CaseArgs): Promise<CaseResult> {
     const registrations: Registration[] = [];
     const unexpectedInvokes: string[] = [];
     let lastRegistrationAt = 0;
+    const recorder = args.recordTo ? new RegistrationRecorder() : undefined;
     await pulumi.runtime.setMocks(
       {
         newResource(mockArgs) {
+          recorder?.record(mockArgs);
           registrations.push({
             type: mockArgs.type,
             name: mockArgs.name,
@@ -240,6 +220,7 @@ export async function runCase(args: CaseArgs): Promise<CaseResult> {
       "bench",
       false,
     );
+    recorder?.install();
 
     t = performance.now();
     const { deployHub } = await import("../hub");
@@ -264,6 +245,7 @@ export async function runCase(args: CaseArgs): Promise<CaseResult> {
     );
     const settledMs = Math.max(lastRegistrationAt, outputsResolvedAt) - start;
     const deployCpuMs = cpuMs(process.cpuUsage(deployCpu));
+    if (recorder && args.recordTo) recorder.write(args.recordTo);
 
     const byType: Record<string, number> = {};
     for (const r of registrations) byType[r.type] = (byType[r.type] ?? 0) + 1;

@@ -2,36 +2,51 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { EncryptionSettings, ScanningSettings } from "../config/repository-options";
 import { RepositoryPlan } from "../plan/access";
-import { requireProvider } from "./providers";
+import { inputsOnly } from "./inputs-only";
+import { requireProviders } from "./providers";
 
 export interface CentralRegistryArgs {
-  repositories: RepositoryPlan[];
-  encryption?: EncryptionSettings;
+  /** The registry's account id (ECR's registry id). */
+  readonly registryId: string;
+  /** Every repository, with its policy and lifecycle policy rendered by the access plan. */
+  readonly repositories: readonly RepositoryPlan[];
+  /** The encryption of new repositories: AES256 when absent, or KMS with a given or created key. */
+  readonly encryption?: EncryptionSettings;
   /** The key policy of the key to create, with `encryption: { createKey: true }`. */
-  keyPolicyText?: string;
-  scanning?: ScanningSettings;
+  readonly keyPolicyText?: string;
+  /** The registry's image scanning configuration, when the config has one. */
+  readonly scanning?: ScanningSettings;
 }
 
 /** ECR's exclusion filters: the only filter type it knows. */
 const WILDCARD = "WILDCARD";
 
-/** The registry account's repositories, their policies and lifecycle rules. */
+/**
+ * The registry account's repositories, their policies and lifecycle rules.
+ * Needs `opts.providers.aws`: the registry account's provider.
+ */
 export class CentralRegistry extends pulumi.ComponentResource {
-  readonly repositoryUrls: Record<string, pulumi.Output<string>> = {};
-  readonly registryId: pulumi.Output<string>;
-  readonly kmsKeyArn?: pulumi.Output<string>;
+  /**
+   * Each repository's URL by repository name. Plain values: ECR derives a repository's URL from
+   * the registry id, region and name, all known from config (`config/model.ts`).
+   */
+  readonly repositoryUrls: Readonly<Record<string, string>>;
+  /** The registry's id: its account id. */
+  readonly registryId: string;
+  /** The KMS key of new repositories: the configured ARN, or the created key's. */
+  readonly kmsKeyArn?: pulumi.Output<string> | string;
 
   constructor(name: string, args: CentralRegistryArgs, opts: pulumi.ComponentResourceOptions) {
-    requireProvider("CentralRegistry", opts);
+    requireProviders("CentralRegistry", opts, ["aws"]);
     super("registry-hub:ecr:CentralRegistry", name, {}, opts);
     this.kmsKeyArn = this.encryptionKey(name, args);
     const encryption = this.kmsKeyArn
       ? { encryptionType: "KMS", kmsKey: this.kmsKeyArn }
       : { encryptionType: "AES256" };
-    const registryIds: pulumi.Output<string>[] = [];
     for (const { repository, policyText, lifecyclePolicyText } of args.repositories) {
       const mutable = repository.mutableTagPatterns;
-      const repo = new aws.ecr.Repository(
+      const repo = inputsOnly(
+        aws.ecr.Repository,
         `${name}-${repository.name}`,
         {
           name: repository.name,
@@ -54,20 +69,20 @@ export class CentralRegistry extends pulumi.ComponentResource {
           ignoreChanges: ["encryptionConfigurations"],
         },
       );
-      new aws.ecr.RepositoryPolicy(
+      inputsOnly(
+        aws.ecr.RepositoryPolicy,
         `${name}-${repository.name}`,
         { repository: repo.name, policy: policyText },
         { parent: this },
       );
       if (lifecyclePolicyText) {
-        new aws.ecr.LifecyclePolicy(
+        inputsOnly(
+          aws.ecr.LifecyclePolicy,
           `${name}-${repository.name}`,
           { repository: repo.name, policy: lifecyclePolicyText },
           { parent: this },
         );
       }
-      this.repositoryUrls[repository.name] = repo.repositoryUrl;
-      registryIds.push(repo.registryId);
     }
     if (args.scanning) {
       new aws.ecr.RegistryScanningConfiguration(
@@ -85,7 +100,10 @@ export class CentralRegistry extends pulumi.ComponentResource {
         { parent: this },
       );
     }
-    this.registryId = registryIds[0];
+    this.registryId = args.registryId;
+    this.repositoryUrls = Object.fromEntries(
+      args.repositories.map(({ repository }) => [repository.name, repository.url]),
+    );
     this.registerOutputs({
       repositoryUrls: this.repositoryUrls,
       registryId: this.registryId,
@@ -96,9 +114,9 @@ export class CentralRegistry extends pulumi.ComponentResource {
   private encryptionKey(
     name: string,
     args: CentralRegistryArgs,
-  ): pulumi.Output<string> | undefined {
+  ): pulumi.Output<string> | string | undefined {
     if (!args.encryption) return undefined;
-    if ("kmsKeyArn" in args.encryption) return pulumi.output(args.encryption.kmsKeyArn);
+    if ("kmsKeyArn" in args.encryption) return args.encryption.kmsKeyArn;
     if (!args.keyPolicyText) throw new Error("CentralRegistry: createKey needs the key policy");
     const key = new aws.kms.Key(
       `${name}-key`,

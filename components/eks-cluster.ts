@@ -4,14 +4,15 @@ import * as pulumi from "@pulumi/pulumi";
 import { mirrorUserData } from "../cache/containerd";
 import { CreatedClusterModel } from "../config/model";
 import { policyDocument, renderPolicy } from "../iam/document";
-import { clusterTag } from "./providers";
+import { clusterTag, requireProviders } from "./providers";
 
 export interface EksClusterArgs {
-  cluster: CreatedClusterModel;
+  /** The cluster's model, with the settings to create it. */
+  readonly cluster: CreatedClusterModel;
   /** The central registry host, whose pulls the nodes send through the cache. */
-  registryHost: string;
+  readonly registryHost: string;
   /** The role kubectl access assumes, the account's deploy role. */
-  deployRoleArn: string;
+  readonly deployRoleArn: string;
 }
 
 const NODE_POLICIES = [
@@ -21,16 +22,20 @@ const NODE_POLICIES = [
   "AmazonEC2ContainerRegistryPullOnly",
 ];
 
-/** A cluster the program creates, with an OIDC provider and a node role named up front. */
+/**
+ * A cluster the program creates, with an OIDC provider and a node role named up front.
+ * Needs `opts.providers.aws`: the cluster's account's provider.
+ */
 export class EksCluster extends pulumi.ComponentResource {
+  /** kubectl access to the cluster, through the account's deploy role. */
   readonly kubeconfig: pulumi.Output<string>;
+  /** The cluster's OIDC issuer (no scheme), which IRSA roles trust. */
   readonly oidcIssuer: pulumi.Output<string>;
+  /** The node role's name, once the role exists: what the node role's pull policy waits for. */
+  readonly nodeRoleName: pulumi.Output<string>;
 
-  constructor(
-    name: string,
-    args: EksClusterArgs,
-    opts: pulumi.ComponentResourceOptions & { provider: aws.Provider },
-  ) {
+  constructor(name: string, args: EksClusterArgs, opts: pulumi.ComponentResourceOptions) {
+    const { aws: provider } = requireProviders("EksCluster", opts, ["aws"]);
     super("registry-hub:eks:EksCluster", name, {}, opts);
     const { cluster } = args;
     const nodeRole = new aws.iam.Role(
@@ -80,11 +85,16 @@ export class EksCluster extends pulumi.ComponentResource {
           : undefined,
       },
       // A remote component: its aws children see only providers handed to it by package.
-      { parent: this, dependsOn: attachments, providers: { aws: opts.provider } },
+      { parent: this, dependsOn: attachments, providers: { aws: provider } },
     );
     this.kubeconfig = eksCluster.kubeconfigJson;
     this.oidcIssuer = eksCluster.oidcIssuer;
-    this.registerOutputs({ kubeconfig: this.kubeconfig, oidcIssuer: this.oidcIssuer });
+    this.nodeRoleName = nodeRole.name;
+    this.registerOutputs({
+      kubeconfig: this.kubeconfig,
+      oidcIssuer: this.oidcIssuer,
+      nodeRoleName: this.nodeRoleName,
+    });
   }
 }
 

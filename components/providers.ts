@@ -49,9 +49,35 @@ export function accountProvider(
   });
 }
 
-/** Components that must run in a specific account refuse to fall back to a default provider. */
-export function requireProvider(component: string, opts?: pulumi.ComponentResourceOptions): void {
-  if (!opts?.provider && !opts?.providers) {
-    throw new Error(`${component} needs an explicit provider for its account`);
+/** The providers a component can be given, by package, in `opts.providers`. */
+export interface ComponentProviders {
+  aws: pulumi.ProviderResource;
+  kubernetes: pulumi.ProviderResource;
+}
+
+/**
+ * The one convention of every component here: it runs in one account (or cluster), so it refuses
+ * to start without an explicit provider for each package it creates resources of, given as
+ * `opts.providers` by package (`{ aws }`, `{ aws, kubernetes }`). Its children are created with
+ * `{ parent: this }` and inherit them; nothing can fall back to a default provider.
+ */
+export function requireProviders<K extends keyof ComponentProviders>(
+  component: string,
+  opts: pulumi.ComponentResourceOptions | undefined,
+  packages: readonly K[],
+): Pick<ComponentProviders, K> {
+  const given = opts?.providers;
+  if (Array.isArray(given))
+    throw new Error(`${component}: give its providers by package, { ${packages.join(", ")} }`);
+  const byPackage = (given ?? {}) as Partial<Record<string, pulumi.ProviderResource>>;
+  const missing = packages.filter((pkg) => !byPackage[pkg]);
+  if (missing.length > 0) {
+    throw new Error(
+      `${component} needs an explicit provider for its account: opts.providers.${missing.join(", opts.providers.")}`,
+    );
   }
+  return Object.fromEntries(packages.map((pkg) => [pkg, byPackage[pkg]])) as Pick<
+    ComponentProviders,
+    K
+  >;
 }

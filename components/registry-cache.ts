@@ -6,53 +6,58 @@ import { ROOT_PREFIX, cacheRegistryConfig } from "../cache/registry-config";
 import { ClusterModel } from "../config/model";
 import { renderPolicy } from "../iam/document";
 import { cacheBucketPolicy, serviceAccountTrustPolicy } from "../iam/cache-storage";
-import { clusterTag } from "./providers";
+import { clusterTag, requireProviders } from "./providers";
 
 export interface RegistryCacheArgs {
-  cluster: ClusterModel & { cache: NonNullable<ClusterModel["cache"]> };
+  /** The cluster's model, with its cache settings. */
+  readonly cluster: ClusterModel & { cache: NonNullable<ClusterModel["cache"]> };
   /** The cache role's identity policy from the access plan. */
-  rolePolicyText: string;
+  readonly rolePolicyText: string;
   /** Repositories the cluster may not pull, from the access plan: they key the storage root. */
-  deniedRepositories: readonly string[];
-  oidcIssuer: pulumi.Input<string>;
-  registryHost: string;
-  registryRegion: string;
+  readonly deniedRepositories: readonly string[];
+  /** The cluster's OIDC issuer (no scheme): from config when adopted, from the cluster when created. */
+  readonly oidcIssuer: pulumi.Input<string>;
+  /** The central registry's host, the cache's upstream. */
+  readonly registryHost: string;
+  /** The central registry's region, where the cache asks for ECR tokens. */
+  readonly registryRegion: string;
   /** The account's deploy role, the only principal that may change the bucket policy. */
-  deployRoleArn: string;
+  readonly deployRoleArn: string;
 }
 
-export interface RegistryCacheProviders {
-  aws: aws.Provider;
-  kubernetes: k8s.Provider;
-}
-
-/** A cluster's pull-through cache: S3 bucket, IRSA role, and the registry's Helm release. */
+/**
+ * A cluster's pull-through cache: S3 bucket, IRSA role, and the registry's Helm release.
+ * Needs `opts.providers.aws` (the cluster's account) and `opts.providers.kubernetes` (the cluster).
+ */
 export class RegistryCache extends pulumi.ComponentResource {
-  readonly bucketName: pulumi.Output<string>;
-  readonly roleArn: pulumi.Output<string>;
+  /** The bucket's name, from config (the bucket is created with exactly this name). */
+  readonly bucketName: string;
+  /** The IRSA role's ARN, from config (the role is created with exactly this name). */
+  readonly roleArn: string;
+  /** Where nodes reach the cache. */
   readonly endpoint: string;
 
-  constructor(
-    name: string,
-    args: RegistryCacheArgs,
-    providers: RegistryCacheProviders,
-    opts?: pulumi.ComponentResourceOptions,
-  ) {
-    super(
-      "registry-hub:cache:RegistryCache",
-      name,
-      {},
-      { ...opts, providers: [providers.aws, providers.kubernetes] },
-    );
+  constructor(name: string, args: RegistryCacheArgs, opts: pulumi.ComponentResourceOptions) {
+    requireProviders("RegistryCache", opts, ["aws", "kubernetes"]);
+    super("registry-hub:cache:RegistryCache", name, {}, opts);
     const { cluster } = args;
     const { cache } = cluster;
-    const inAccount = { parent: this, provider: providers.aws };
+    const trustPolicy = (oidcIssuer: string) =>
+      renderPolicy(
+        serviceAccountTrustPolicy({
+          partition: cluster.partition,
+          accountId: cluster.accountId,
+          oidcIssuer,
+          namespace: cache.namespace,
+          serviceAccount: cache.serviceAccount,
+        }),
+      );
 
     const bucket = new aws.s3.Bucket(
       `${name}-bucket`,
       { bucket: cache.bucketName, forceDestroy: false, tags: clusterTag(cluster.name) },
       // Cached layers are data too; removing the cache from config keeps the bucket.
-      { ...inAccount, protect: true, retainOnDelete: true },
+      { parent: this, protect: true, retainOnDelete: true },
     );
     new aws.s3.BucketPublicAccessBlock(
       `${name}-bucket`,
@@ -63,12 +68,12 @@ export class RegistryCache extends pulumi.ComponentResource {
         ignorePublicAcls: true,
         restrictPublicBuckets: true,
       },
-      inAccount,
+      { parent: this },
     );
     new aws.s3.BucketOwnershipControls(
       `${name}-bucket`,
       { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
-      inAccount,
+      { parent: this },
     );
     new aws.s3.BucketServerSideEncryptionConfiguration(
       `${name}-bucket`,
@@ -76,7 +81,7 @@ export class RegistryCache extends pulumi.ComponentResource {
         bucket: bucket.id,
         rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
       },
-      inAccount,
+      { parent: this },
     );
     new aws.s3.BucketPolicy(
       `${name}-bucket`,
@@ -91,7 +96,7 @@ export class RegistryCache extends pulumi.ComponentResource {
           }),
         ),
       },
-      inAccount,
+      { parent: this },
     );
     new aws.s3.BucketLifecycleConfiguration(
       `${name}-bucket`,
@@ -113,7 +118,7 @@ export class RegistryCache extends pulumi.ComponentResource {
           },
         ],
       },
-      inAccount,
+      { parent: this },
     );
 
     const role = new aws.iam.Role(
@@ -121,27 +126,20 @@ export class RegistryCache extends pulumi.ComponentResource {
       {
         name: cache.roleName,
         tags: clusterTag(cluster.name),
-        assumeRolePolicy: pulumi.output(args.oidcIssuer).apply((oidcIssuer) =>
-          renderPolicy(
-            serviceAccountTrustPolicy({
-              partition: cluster.partition,
-              accountId: cluster.accountId,
-              oidcIssuer,
-              namespace: cache.namespace,
-              serviceAccount: cache.serviceAccount,
-            }),
-          ),
-        ),
+        // Known from config for an adopted cluster; a created cluster's comes from the cluster.
+        assumeRolePolicy:
+          typeof args.oidcIssuer === "string"
+            ? trustPolicy(args.oidcIssuer)
+            : pulumi.output(args.oidcIssuer).apply(trustPolicy),
       },
-      inAccount,
+      { parent: this },
     );
     const rolePolicy = new aws.iam.RolePolicy(
       `${name}-role`,
       { role: role.name, name: "registry-hub-cache", policy: args.rolePolicyText },
-      inAccount,
+      { parent: this },
     );
 
-    const inCluster = { parent: this, provider: providers.kubernetes };
     const namespace = new k8s.core.v1.Namespace(
       `${name}-ns`,
       {
@@ -151,7 +149,7 @@ export class RegistryCache extends pulumi.ComponentResource {
           labels: { "pod-security.kubernetes.io/enforce": "privileged" },
         },
       },
-      inCluster,
+      { parent: this },
     );
     const release = new k8s.helm.v3.Release(
       `${name}-release`,
@@ -172,11 +170,11 @@ export class RegistryCache extends pulumi.ComponentResource {
           registryRegion: args.registryRegion,
         }),
       },
-      { ...inCluster, dependsOn: [rolePolicy, bucket] },
+      { parent: this, dependsOn: [rolePolicy, bucket] },
     );
 
-    this.bucketName = bucket.bucket;
-    this.roleArn = role.arn;
+    this.bucketName = cache.bucketName;
+    this.roleArn = cache.roleArn;
     this.endpoint = `http://127.0.0.1:${cache.port} on every node`;
     this.registerOutputs({
       bucketName: this.bucketName,

@@ -5,9 +5,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { installMocks, collect } from "./mocks";
 import { stackConfig } from "../helpers";
 import { CentralRegistry } from "../../components/central-registry";
-import { AdoptedClusterModel } from "../../config/model";
+import { AdoptedClusterModel, CreatedClusterModel } from "../../config/model";
 import { RegistryCache } from "../../components/registry-cache";
 import { ConsumerAccess } from "../../components/consumer-access";
+import { EksCluster } from "../../components/eks-cluster";
+import { RegistryGuardrail } from "../../components/registry-guardrail";
 import { planAccess } from "../../plan/access";
 
 installMocks();
@@ -36,9 +38,9 @@ describe("what holds data is protected", () => {
       () =>
         new CentralRegistry(
           "central",
-          { repositories: plan.repositories },
+          { registryId: config.registry.accountId, repositories: plan.repositories },
           {
-            provider: new aws.Provider("registry-p", { region: "us-east-1" }),
+            providers: { aws: new aws.Provider("registry-p", { region: "us-east-1" }) },
             transformations: [recorder(seen)],
           },
         ),
@@ -73,10 +75,12 @@ describe("what holds data is protected", () => {
             deployRoleArn: config.accounts[1].deployRoleArn,
           },
           {
-            aws: new aws.Provider("acct-p", { region: "us-east-1" }),
-            kubernetes: new k8s.Provider("k8s-p", {}),
+            providers: {
+              aws: new aws.Provider("acct-p", { region: "us-east-1" }),
+              kubernetes: new k8s.Provider("k8s-p", {}),
+            },
+            transformations: [recorder(seen)],
           },
-          { transformations: [recorder(seen)] },
         ),
     );
     const buckets = seen.filter((s) => s.type === "aws:s3/bucket:Bucket");
@@ -87,12 +91,54 @@ describe("what holds data is protected", () => {
 
   it("components that must run in one account refuse to start without a provider", () => {
     assert.throws(
-      () => new CentralRegistry("no-provider", { repositories: [] }, {}),
+      () =>
+        new CentralRegistry("no-provider", { registryId: "333333333333", repositories: [] }, {}),
       /explicit provider/,
     );
     assert.throws(
       () => new ConsumerAccess("no-provider", { nodeRoles: [] }, {}),
       /explicit provider/,
+    );
+  });
+
+  it("every component takes its providers by package in opts.providers, and names what is missing", () => {
+    const awsOnly = { providers: { aws: new aws.Provider("only-aws", { region: "us-east-1" }) } };
+    const cluster = config.accounts[1].clusters.find(
+      (c): c is AdoptedClusterModel => c.kind === "adopted" && c.cache !== undefined,
+    )!;
+    const cacheArgs = {
+      cluster: { ...cluster, cache: cluster.cache! },
+      rolePolicyText: "{}",
+      deniedRepositories: [],
+      oidcIssuer: cluster.eks!.oidcIssuer,
+      registryHost: config.registry.host,
+      registryRegion: config.registry.region,
+      deployRoleArn: config.accounts[1].deployRoleArn,
+    };
+    assert.throws(
+      () => new RegistryCache("no-k8s", cacheArgs, awsOnly),
+      /RegistryCache needs an explicit provider for its account: opts\.providers\.kubernetes$/,
+    );
+    assert.throws(
+      () => new RegistryGuardrail("no-provider", { registryAccountId: "1", policyText: "{}" }, {}),
+      /RegistryGuardrail needs an explicit provider/,
+    );
+    const created = config.accounts
+      .flatMap((a) => a.clusters)
+      .find((c): c is CreatedClusterModel => c.kind === "created")!;
+    assert.throws(
+      () =>
+        new EksCluster(
+          "no-provider",
+          {
+            cluster: created,
+            registryHost: config.registry.host,
+            deployRoleArn: "arn:aws:iam::1:role/x",
+          },
+          // A single `provider` is not the convention: components take `providers` by package.
+          { provider: awsOnly.providers.aws },
+        ),
+      /EksCluster needs an explicit provider/,
     );
   });
 });

@@ -27,6 +27,7 @@ describe("index.ts: the stack's config in, resources out", () => {
     );
     assert.deepEqual(Object.keys(program).sort(), [
       "caches",
+      "consumerPolicies",
       "registryId",
       "repositoryPolicyChars",
       "repositoryUrls",
