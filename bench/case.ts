@@ -13,7 +13,7 @@ import { PROJECT, hubConfigSchema } from "../config/schema";
 import { validateConfig } from "../config/validate";
 import { POLICY_SIZE_LIMIT, planAccess } from "../plan/access";
 import { Scale, generateRawConfig, withOneMoreCluster } from "./generate";
-import { promiseOf, registrationsSettled } from "../tests/components/mocks";
+import { promiseOf, registrationsSettled } from "../testing/mock-runtime";
 
 export interface CaseArgs {
   scale: Scale;

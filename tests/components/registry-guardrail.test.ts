@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
-import { installMocks, collect, Registered } from "./mocks";
-import { copy, rawStack, stackConfig, validConfig } from "../helpers";
+import { installMocks, collect, Registered } from "../../testing/mock-runtime";
+import { copy, rawStack, stackConfig, validConfig } from "../../testing/stacks";
 import { deployHub } from "../../hub";
 import { planAccess } from "../../plan/access";
 

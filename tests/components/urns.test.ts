@@ -7,8 +7,8 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { deployHub } from "../../hub";
-import { stackConfig } from "../helpers";
-import { Registered, collect, installMocks } from "./mocks";
+import { stackConfig } from "../../testing/stacks";
+import { Registered, collect, installMocks } from "../../testing/mock-runtime";
 
 installMocks();
 

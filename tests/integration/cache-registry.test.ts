@@ -24,7 +24,7 @@ import { TOKEN_FILE } from "../../cache/token-refresh";
 import { cacheBucketPolicy } from "../../iam/cache-storage";
 import { planAccess } from "../../plan/access";
 import { HubConfig } from "../../config/model";
-import { rawStack, stackConfig, validConfig } from "../helpers";
+import { rawStack, stackConfig, validConfig } from "../../testing/stacks";
 import { RenderedChart, renderChart } from "./chart";
 import {
   BasicAuthGate,

@@ -6,7 +6,7 @@ import { registryStorageStatements, serviceAccountTrustPolicy } from "../../iam/
 import { lifecyclePolicy } from "../../iam/ecr-lifecycle";
 import { inlinePoliciesByRole, planAccess } from "../../plan/access";
 import { ACCESS_MODES } from "../../config/schema";
-import { copy, rawStack, stackConfig, validConfig } from "../helpers";
+import { copy, rawStack, stackConfig, validConfig } from "../../testing/stacks";
 
 const base: RepositoryAccess = {
   mode: "roles",

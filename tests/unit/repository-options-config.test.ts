@@ -4,7 +4,7 @@
  */
 import * as assert from "node:assert/strict";
 import { RawConfig, validateConfig } from "../../config/validate";
-import { everyOptionRaw } from "../helpers";
+import { everyOptionRaw } from "../../testing/stacks";
 
 type Raw = RawConfig & {
   tags: Record<string, string>;

@@ -1,6 +1,6 @@
 /** One mock runtime for the whole mocha process; each test run collects what it registers. */
 import * as pulumi from "@pulumi/pulumi";
-import { PROJECT } from "../../config/schema";
+import { PROJECT } from "../config/schema";
 
 export interface Registered {
   type: string;
