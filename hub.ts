@@ -8,11 +8,11 @@ import { EksCluster, adoptedKubeconfig } from "./components/eks-cluster";
 import { accountProvider, accountTags } from "./components/providers";
 import { RegistryCache } from "./components/registry-cache";
 import { RegistryGuardrail } from "./components/registry-guardrail";
-import { ClusterModel, HubConfig } from "./config/model";
-import { planAccess } from "./plan/access";
+import { AdoptedClusterModel, HubConfig } from "./config/model";
+import { AccessPlan } from "./plan/access";
 
-export function deployHub(config: HubConfig) {
-  const plan = planAccess(config);
+/** Takes the prepared model and plan as they are: nothing here checks or plans again. */
+export function deployHub(config: HubConfig, plan: AccessPlan) {
   const tagsFor = (account: string) => accountTags(config.tags, pulumi.getStack(), account);
   // The guardrail lives in the management account but serves the registry account.
   const registryTags = tagsFor("registry");
@@ -53,23 +53,25 @@ export function deployHub(config: HubConfig) {
     const provider = accountProvider(`account-${account.name}`, account, tagsFor(account.name));
     const createdClusters: EksCluster[] = [];
     for (const cluster of account.clusters) {
-      const created = cluster.create
-        ? new EksCluster(
-            cluster.name,
-            {
-              cluster: { ...cluster, create: cluster.create },
-              registryHost: config.registry.host,
-              deployRoleArn: account.deployRoleArn,
-            },
-            { provider },
-          )
-        : undefined;
+      const created =
+        cluster.kind === "created"
+          ? new EksCluster(
+              cluster.name,
+              {
+                cluster,
+                registryHost: config.registry.host,
+                deployRoleArn: account.deployRoleArn,
+              },
+              { provider },
+            )
+          : undefined;
       if (created) createdClusters.push(created);
       const { cache } = cluster;
       if (!cache) continue;
-      const { kubeconfig, oidcIssuer } = created
-        ? created
-        : adoptedCluster(cluster, account.deployRoleArn, provider);
+      const { kubeconfig, oidcIssuer } =
+        cluster.kind === "created"
+          ? created!
+          : adoptedCluster(cluster, account.deployRoleArn, provider);
       const kubernetes = new k8s.Provider(`${cluster.name}-k8s`, { kubeconfig });
       const cacheRole = plan.pullers.find((p) => p.kind === "cache" && p.cluster === cluster);
       const registryCache = new RegistryCache(
@@ -112,7 +114,11 @@ export function deployHub(config: HubConfig) {
 }
 
 /** How the program reaches a cluster it did not create: through the `eks` settings of its config. */
-function adoptedCluster(cluster: ClusterModel, deployRoleArn: string, provider: aws.Provider) {
+function adoptedCluster(
+  cluster: AdoptedClusterModel,
+  deployRoleArn: string,
+  provider: aws.Provider,
+) {
   if (!cluster.eks)
     throw new Error(`${cluster.configPath}: an adopted cluster with a cache needs eks`);
   const { clusterName, oidcIssuer } = cluster.eks;

@@ -1,7 +1,8 @@
-import { readHubConfig } from "./config/pulumi-config";
 import { deployHub } from "./hub";
+import { prepareStack } from "./prepare";
 
-const outputs = deployHub(readHubConfig());
+const { model, plan } = prepareStack();
+const outputs = deployHub(model, plan);
 
 export const registryId = outputs.registryId;
 export const repositoryUrls = outputs.repositoryUrls;

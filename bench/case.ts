@@ -10,7 +10,7 @@ import { performance } from "node:perf_hooks";
 import * as pulumi from "@pulumi/pulumi";
 import { buildModel } from "../config/model";
 import { PROJECT, hubConfigSchema } from "../config/schema";
-import { validateConfig } from "../config/validate";
+import { prepare } from "../prepare";
 import { POLICY_SIZE_LIMIT, planAccess } from "../plan/access";
 import { Scale, generateRawConfig, withOneMoreCluster } from "./generate";
 import { promiseOf, registrationsSettled } from "../testing/mock-runtime";
@@ -165,7 +165,7 @@ export async function runCase(args: CaseArgs): Promise<CaseResult> {
   const clusters = args.scale.clusters + (args.variant === "plus-one" ? 1 : 0);
 
   t = performance.now();
-  const validation = validateConfig(raw);
+  const validation = prepare(raw);
   const validateMs = performance.now() - t;
 
   const result: CaseResult = {
@@ -191,7 +191,7 @@ export async function runCase(args: CaseArgs): Promise<CaseResult> {
   // Policy sizes: of the validated plan, or of the plan validation refused (when the schema passed).
   const parsed = validation.ok ? undefined : hubConfigSchema.safeParse(raw);
   const config = validation.ok
-    ? validation.config
+    ? validation.model
     : parsed?.success
       ? buildModel(parsed.data)
       : undefined;
@@ -247,7 +247,7 @@ export async function runCase(args: CaseArgs): Promise<CaseResult> {
 
     const start = performance.now();
     const deployCpu = process.cpuUsage();
-    const outputs = deployHub(validation.config);
+    const outputs = deployHub(validation.model, validation.plan);
     const constructMs = performance.now() - start;
 
     // Settled: every returned output resolved, and the SDK has no registration left to make.
@@ -267,7 +267,7 @@ export async function runCase(args: CaseArgs): Promise<CaseResult> {
 
     const byType: Record<string, number> = {};
     for (const r of registrations) byType[r.type] = (byType[r.type] ?? 0) + 1;
-    const repositoryNames = new Set(validation.config.repositories.map((r) => `central-${r.name}`));
+    const repositoryNames = new Set(validation.model.repositories.map((r) => `central-${r.name}`));
     const perRepository = new Map<string, number>();
     for (const r of registrations) {
       if (r.custom && repositoryNames.has(r.name))

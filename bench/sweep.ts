@@ -7,7 +7,7 @@
  */
 import { performance } from "node:perf_hooks";
 import { ACCESS_MODES, AccessMode } from "../config/schema";
-import { validateConfig } from "../config/validate";
+import { prepare } from "../prepare";
 import { POLICY_SIZE_LIMIT, planAccess } from "../plan/access";
 import { generateRawConfig } from "./generate";
 
@@ -56,16 +56,14 @@ function largestPolicy(
   mode: AccessMode,
 ) {
   const raw = generateRawConfig({ repositories, clusters, accounts, mode: "organization", caches });
-  const validation = validateConfig(raw); // organization mode always fits: the model is valid
-  if (!validation.ok) throw new Error(validation.problems.join("\n"));
-  return Math.max(
-    ...planAccess(validation.config, mode).repositories.map((r) => r.policyText.length),
-  );
+  const prepared = prepare(raw); // organization mode always fits: the model is valid
+  if (!prepared.ok) throw new Error(prepared.problems.join("\n"));
+  return Math.max(...planAccess(prepared.model, mode).repositories.map((r) => r.policyText.length));
 }
 
 function point(args: SweepArgs, clusters: number, mode: AccessMode): SweepPoint {
   const t = performance.now();
-  const validation = validateConfig(generateRawConfig({ ...args, clusters, mode }));
+  const validation = prepare(generateRawConfig({ ...args, clusters, mode }));
   const validateMs = Math.round((performance.now() - t) * 10) / 10;
   const largestRepositoryPolicy = largestPolicy(
     args.repositories,

@@ -2,12 +2,12 @@ import * as aws from "@pulumi/aws";
 import * as eks from "@pulumi/eks";
 import * as pulumi from "@pulumi/pulumi";
 import { mirrorUserData } from "../cache/containerd";
-import { ClusterModel } from "../config/model";
+import { CreatedClusterModel } from "../config/model";
 import { policyDocument, renderPolicy } from "../iam/document";
 import { clusterTag } from "./providers";
 
 export interface EksClusterArgs {
-  cluster: ClusterModel & { create: NonNullable<ClusterModel["create"]> };
+  cluster: CreatedClusterModel;
   /** The central registry host, whose pulls the nodes send through the cache. */
   registryHost: string;
   /** The role kubectl access assumes, the account's deploy role. */

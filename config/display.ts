@@ -43,3 +43,8 @@ export function sentence(text: string): string {
   const cut = text.length > 2 * DISPLAY_LIMIT ? `${text.slice(0, 2 * DISPLAY_LIMIT)}...` : text;
   return escapeText(cut).slice(1, -1);
 }
+
+/** A count with thousands separators, as messages print sizes: 10,240. */
+export function formatCount(n: number): string {
+  return n.toLocaleString("en-US");
+}

@@ -2,10 +2,19 @@
  * The validated config with everything derived from it filled in: ARNs, names and URLs
  * that the plan, the components and the tools all read from one place.
  */
-import { partitionOf } from "../iam/document";
-import { repositoryArn } from "../iam/ecr-actions";
 import { EncryptionSettings, LifecycleSettings, ScanningSettings } from "./repository-options";
 import { AccessMode, CacheSettings, CreateClusterSettings, HubConfigInput } from "./schema";
+import {
+  CACHE_SERVICE_ACCOUNT,
+  cacheBucketName,
+  cacheRoleName,
+  createdNodeRoleName,
+  partitionOf,
+  registryHost,
+  repositoryArn,
+  roleArn,
+  roleNameOfArn,
+} from "../naming/aws";
 
 export interface CacheModel extends CacheSettings {
   bucketName: string;
@@ -14,7 +23,7 @@ export interface CacheModel extends CacheSettings {
   serviceAccount: string;
 }
 
-export interface ClusterModel {
+interface ClusterBase {
   name: string;
   /** Where in the stack config this cluster was written, for messages. */
   configPath: string;
@@ -24,12 +33,22 @@ export interface ClusterModel {
   partition: string;
   nodeRoleArn: string;
   nodeRoleName: string;
-  /** Set for clusters the program creates. */
-  create?: CreateClusterSettings;
-  /** Set for adopted clusters that have a cache. */
-  eks?: { clusterName: string; oidcIssuer: string; kubernetesVersion?: string };
   cache?: CacheModel;
 }
+
+/** A cluster the program creates, with a node role it names up front. */
+export interface CreatedClusterModel extends ClusterBase {
+  kind: "created";
+  create: CreateClusterSettings;
+}
+
+/** An existing cluster, known by its node role; `eks` says how its cache reaches it. */
+export interface AdoptedClusterModel extends ClusterBase {
+  kind: "adopted";
+  eks?: { clusterName: string; oidcIssuer: string; kubernetesVersion?: string };
+}
+
+export type ClusterModel = CreatedClusterModel | AdoptedClusterModel;
 
 export interface AccountModel {
   name: string;
@@ -75,23 +94,6 @@ export interface HubConfig {
   accounts: AccountModel[];
 }
 
-/** The node role a created cluster gets: named up front so policies can name it before it exists. */
-export function createdNodeRoleName(cluster: string): string {
-  return `registry-hub-${cluster}-nodes`;
-}
-
-export function cacheRoleName(cluster: string): string {
-  return `registry-hub-${cluster}-cache`;
-}
-
-export function roleArn(partition: string, accountId: string, name: string): string {
-  return `arn:${partition}:iam::${accountId}:role/${name}`;
-}
-
-function registryHost(accountId: string, region: string, partition: string): string {
-  return `${accountId}.dkr.ecr.${region}.amazonaws.com${partition === "aws-cn" ? ".cn" : ""}`;
-}
-
 /** Builds the model from config that passed the schema; cross-references are checked elsewhere. */
 export function buildModel(input: HubConfigInput): HubConfig {
   const { registry } = input;
@@ -125,11 +127,11 @@ export function buildModel(input: HubConfigInput): HubConfig {
         region,
         deployRoleArn: account.deployRoleArn,
         clusters: account.clusters.map((cluster, c): ClusterModel => {
+          const cacheRole = cacheRoleName(cluster.name);
           const nodeRoleArn =
             cluster.nodeRoleArn ??
             roleArn(accountPartition, account.accountId, createdNodeRoleName(cluster.name));
-          const cacheRole = cacheRoleName(cluster.name);
-          return {
+          const base: ClusterBase = {
             name: cluster.name,
             configPath: `accounts[${a}].clusters[${c}]`,
             accountName: account.name,
@@ -137,18 +139,19 @@ export function buildModel(input: HubConfigInput): HubConfig {
             region,
             partition: accountPartition,
             nodeRoleArn,
-            nodeRoleName: nodeRoleArn.split("/").pop() as string,
-            create: cluster.create,
-            eks: cluster.eks,
+            nodeRoleName: roleNameOfArn(nodeRoleArn),
             cache: cluster.cache && {
               ...cluster.cache,
-              // Bucket names are global: the account id keeps two stacks from colliding.
-              bucketName: `registry-hub-cache-${cluster.name}-${account.accountId}`,
+              bucketName: cacheBucketName(cluster.name, account.accountId),
               roleName: cacheRole,
               roleArn: roleArn(accountPartition, account.accountId, cacheRole),
-              serviceAccount: "registry-cache",
+              serviceAccount: CACHE_SERVICE_ACCOUNT,
             },
           };
+          // The schema allows exactly one of create and nodeRoleArn.
+          return cluster.create
+            ? { ...base, kind: "created", create: cluster.create }
+            : { ...base, kind: "adopted", eks: cluster.eks };
         }),
       };
     }),

@@ -3,9 +3,9 @@
  * which entries name one and the same EKS cluster. Both are invisible to the schema, which
  * sees one value at a time.
  */
-import { partitionOf } from "../iam/document";
 import type { PartialConfig } from "./validate";
 import { configPath } from "./validate";
+import { partitionOf } from "../naming/aws";
 
 function partitionOfArn(arn: unknown): string | undefined {
   return typeof arn === "string" ? arn.split(":")[1] : undefined;

@@ -1,24 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
-import { PROJECT } from "./schema";
 import { namespaced } from "./stack-file";
-import { HubConfig } from "./model";
-import { formatProblems, validateConfig } from "./validate";
+import { RawConfig } from "./validate";
 
-/** Reads and checks the stack's config; a bad config stops the program before any resource exists. */
-export function readHubConfig(): HubConfig {
-  const raw = Object.fromEntries(
+/** The stack's `registry-hub:*` values as the stack file wrote them. */
+export function readStackConfig(): RawConfig {
+  return Object.fromEntries(
     Object.entries(namespaced(pulumi.runtime.allConfig())).map(([key, text]) => [
       key,
       parseValue(text as string),
     ]),
   );
-  const validation = validateConfig(raw);
-  if (!validation.ok) {
-    throw new pulumi.RunError(
-      `invalid ${PROJECT} config in Pulumi.${pulumi.getStack()}.yaml:\n${formatProblems(validation.problems)}`,
-    );
-  }
-  return validation.config;
 }
 
 /** Pulumi hands structured values over as JSON text, plain strings as they are. */

@@ -188,7 +188,11 @@ export const encryptionSchema = z
       z.strictObject({
         createKey: z
           .literal(true)
-          .describe("Create a KMS key in the registry account for the repositories."),
+          .describe(
+            "Create a KMS key in the registry account for new repositories: rotation on, " +
+              "protected and retained like the repositories (losing it loses every image it " +
+              "encrypts), administered by the admins and the deploy role.",
+          ),
       }),
     ],
     { error: "give kmsKeyArn (your own KMS key) or createKey: true" },

@@ -203,9 +203,21 @@ export const cacheSchema = z
       .describe("Prometheus metrics of the cache, per node."),
     images: z
       .strictObject({
-        registry: pinnedImage.default(REGISTRY_IMAGE),
-        tokenRefresher: pinnedImage.default(TOKEN_REFRESHER_IMAGE),
-        metricsProxy: pinnedImage.default(METRICS_PROXY_IMAGE),
+        registry: pinnedImage
+          .default(REGISTRY_IMAGE)
+          .describe(
+            "The cache itself: distribution (registry) v3, which must answer ECR's Basic auth challenge (2.8 cannot).",
+          ),
+        tokenRefresher: pinnedImage
+          .default(TOKEN_REFRESHER_IMAGE)
+          .describe(
+            "The native sidecar that fetches an ECR token with the cache's IRSA role every 6 hours: an image with the aws CLI.",
+          ),
+        metricsProxy: pinnedImage
+          .default(METRICS_PROXY_IMAGE)
+          .describe(
+            "The nginx sidecar that serves /metrics only, when metrics.enabled; an nginx image.",
+          ),
       })
       .prefault({})
       .describe("Container images, pinned by digest (copies in your own registry work too)."),
@@ -229,25 +241,53 @@ const NODES_MESSAGE = "Kubernetes supports at most 5,000 nodes per cluster";
 
 export const createClusterSchema = z
   .strictObject({
-    version: kubernetesVersion,
+    version: kubernetesVersion.describe(
+      'Kubernetes version of the new EKS cluster, like "1.31" (quote it in YAML); 1.29 or later for a cache.',
+    ),
     instanceType: bounded(
       // Family.size: the longest names today (u7inh-32tb.480xlarge) have about 20 characters.
       32,
       "EC2 instance type names are far shorter",
       /^[a-z][a-z0-9-]*\.[a-z0-9][a-z0-9-]*$/,
       "an EC2 instance type like t3.large",
+    ).describe(
+      "EC2 instance type of the cluster's nodes, like m6i.large (family.size, at most 32 characters).",
     ),
-    desiredSize: z.number().int().min(1).max(MAX_NODES, NODES_MESSAGE).default(2),
-    minSize: z.number().int().min(1).max(MAX_NODES, NODES_MESSAGE).default(1),
-    maxSize: z.number().int().min(1).max(MAX_NODES, NODES_MESSAGE).default(3),
+    desiredSize: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_NODES, NODES_MESSAGE)
+      .default(2)
+      .describe("Number of nodes the node group starts with; between minSize and maxSize."),
+    minSize: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_NODES, NODES_MESSAGE)
+      .default(1)
+      .describe("Fewest nodes of the node group."),
+    maxSize: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_NODES, NODES_MESSAGE)
+      .default(3)
+      .describe("Most nodes of the node group."),
     vpcId: z
       .string()
       .regex(/^vpc-[0-9a-f]{8,17}$/, "not a VPC id")
-      .optional(),
+      .optional()
+      .describe(
+        "VPC of the cluster, given together with subnetIds; omit both for the account's default VPC.",
+      ),
     subnetIds: z
       .array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, "not a subnet id"))
       .min(2, "EKS needs subnets in at least two availability zones")
-      .optional(),
+      .optional()
+      .describe(
+        "Subnets of vpcId for the cluster and its nodes, in at least two availability zones, each listed once.",
+      ),
   })
   .superRefine((c, ctx) => {
     const firstAt = new Map<string, number>();
@@ -279,22 +319,45 @@ export const createClusterSchema = z
 
 export const clusterSchema = z
   .strictObject({
-    name: simpleName,
-    /** Adopt an existing cluster: its node role, and how the cache reaches it. */
-    nodeRoleArn: roleArn.optional(),
+    name: simpleName.describe(
+      "The cluster's name in this config, unique across all accounts: repositories[].clusters names it, and it is part of the names of what the program creates for the cluster (a created cluster's EKS name, registry-hub-<name>-nodes, registry-hub-<name>-cache, the cache bucket registry-hub-cache-<name>-<account id>), so renaming means new ones.",
+    ),
+    nodeRoleArn: roleArn
+      .optional()
+      .describe(
+        "Adopt an existing cluster: the ARN of its nodes' IAM role in this account (arn:<partition>:iam::<account>:role/<path><name>), which gets the inline pull policy registry-hub-central-ecr-pull. Give nodeRoleArn or create, not both; no other cluster may use the same role.",
+      ),
     eks: z
       .strictObject({
         clusterName: z
           .string()
-          .regex(/^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/, "not an EKS cluster name"),
-        oidcIssuer,
-        /** The cluster's Kubernetes version; required with a cache, which needs 1.29 or later. */
-        kubernetesVersion: kubernetesVersion.optional(),
+          .regex(/^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/, "not an EKS cluster name")
+          .describe(
+            "The cluster's name in EKS, which the Kubernetes provider looks up (with the account's deploy role) to install the cache.",
+          ),
+        oidcIssuer: oidcIssuer.describe(
+          "The cluster's OIDC issuer without https://, like oidc.eks.us-east-1.amazonaws.com/id/<ID>, in the account's region: the cache's IAM role trusts its service account through it (IRSA).",
+        ),
+        kubernetesVersion: kubernetesVersion
+          .optional()
+          .describe(
+            'The cluster\'s Kubernetes version, like "1.31" (quote it in YAML); required with a cache, which needs 1.29 or later (native sidecars).',
+          ),
       })
-      .optional(),
-    /** Or let the program create the cluster. */
-    create: createClusterSchema.optional(),
-    cache: cacheSchema.optional(),
+      .optional()
+      .describe(
+        "An adopted cluster's EKS details, needed when it has a cache (the program installs the cache through them); not for created clusters.",
+      ),
+    create: createClusterSchema
+      .optional()
+      .describe(
+        "Let the program create the cluster: an EKS cluster named after name, with an OIDC provider and a node role registry-hub-<name>-nodes that the program creates. Give create or nodeRoleArn, not both.",
+      ),
+    cache: cacheSchema
+      .optional()
+      .describe(
+        "A pull-through cache of the central registry on every node of this cluster: an S3 bucket, an IRSA role and a DaemonSet listening on each node's 127.0.0.1. Created clusters' nodes are pointed at it (containerd hosts.toml); adopted clusters' nodes need the same file. Needs Kubernetes 1.29 or later; {} takes every default.",
+      ),
   })
   .superRefine((c, ctx) => {
     if ((c.nodeRoleArn === undefined) === (c.create === undefined)) {
@@ -348,21 +411,42 @@ export const hubConfigSchema = z.strictObject({
     ),
   registry: z
     .strictObject({
-      accountId,
-      region,
-      deployRoleArn: roleArn,
-      admins: z.array(roleArn).min(1, "name at least one admin role, so nobody is locked out"),
+      accountId: accountId.describe(
+        "The registry account, which holds every repository; 12 digits, quoted in YAML so it stays a string. Clusters run in other accounts.",
+      ),
+      region: region.describe(
+        "AWS region of the registry, like us-east-1: where the repositories live, and the region of every account that names none. Its partition (aws, aws-cn, aws-us-gov, ...) is the one the registry's roles, the pushers, and every account's region and roles must be in.",
+      ),
+      deployRoleArn: roleArn.describe(
+        "ARN of the IAM role of the registry account (like arn:aws:iam::<account>:role/pulumi-deploy) that the program's AWS provider assumes to manage the registry. The repository policies let only it and the admins change repositories; to replace it, add the new role to admins first, deploy, then switch.",
+      ),
+      admins: z
+        .array(roleArn)
+        .min(1, "name at least one admin role, so nobody is locked out")
+        .describe(
+          "ARNs of IAM roles of the registry account (arn:<partition>:iam::<account>:role/<path><name>) that may push, pull, delete and change every repository; the repository policies never lock them out. They also administer the KMS key of encryption.createKey.",
+        ),
       encryption: encryptionSchema,
       scanning: scanningSchema,
     })
-    .superRefine(checkEncryptionRegion),
+    .superRefine(checkEncryptionRegion)
+    .describe(
+      "The central registry: the account and region that hold every repository, the role that deploys them, the admins, and registry-wide options.",
+    ),
   access: z
     .strictObject({
-      mode: z.enum(ACCESS_MODES),
+      mode: z
+        .enum(ACCESS_MODES)
+        .describe(
+          "How repository policies name the consumers that may pull. roles: every allowed node and cache role by ARN (exact; about 60 characters per role towards the 10,240-character policy limit, and adding a cluster changes every repository policy it may pull). accounts: the consumer account ids, whose identity policies then decide which roles pull. organization: the AWS Organization (aws:PrincipalOrgID), except that a repository listing clusters names their roles.",
+        ),
       organizationId: z
         .string()
         .regex(/^o-[a-z0-9]{10,32}$/, "not an AWS Organizations id (o-...)")
-        .optional(),
+        .optional()
+        .describe(
+          "The AWS Organizations id (o-...) that mode organization trusts; required for that mode and not used by the others.",
+        ),
     })
     .superRefine((a, ctx) => {
       if (a.mode === "organization" && !a.organizationId) {
@@ -372,22 +456,58 @@ export const hubConfigSchema = z.strictObject({
           message: "required when mode is organization",
         });
       }
-    }),
-  /**
-   * Optional: the organization's management account, to attach a service control policy to
-   * the registry account (the guardrail for what repository policies cannot reach).
-   */
+    })
+    .describe(
+      "Who may pull: which principals the repository policies trust for the clusters (see docs/access.md).",
+    ),
   organization: z
-    .strictObject({ managementAccountId: accountId, deployRoleArn: roleArn })
-    .optional(),
-  pushers: z.array(z.strictObject({ name: simpleName, principalArn: roleArn })).default([]),
+    .strictObject({
+      managementAccountId: accountId.describe(
+        "The organization's management account, where the service control policy is created; 12 digits, quoted in YAML. Not the registry account (service control policies never apply to the management account).",
+      ),
+      deployRoleArn: roleArn.describe(
+        "ARN of the IAM role of the management account (like arn:aws:iam::<account>:role/pulumi-deploy) that the program assumes to create the service control policy and attach it to the registry account.",
+      ),
+    })
+    .optional()
+    .describe(
+      "The organization's management account, to attach a service control policy to the registry account: the guardrail for what repository policies cannot reach (registry-level ECR settings, creating and deleting repositories), allowed only to the admins and the deploy role. Omit it for no service control policy.",
+    ),
+  pushers: z
+    .array(
+      z.strictObject({
+        name: simpleName.describe(
+          "The pusher's name, which repositories[].pushers refers to; unique.",
+        ),
+        principalArn: roleArn.describe(
+          "ARN of the IAM role of the registry account that pushes (a CI role, say, like arn:aws:iam::<account>:role/github-actions); it needs only ecr:GetAuthorizationToken in its own identity policy, the repository policies grant the rest.",
+        ),
+      }),
+    )
+    .default([])
+    .describe(
+      "Roles that may push images, each with a name repositories refer to. A pusher may push and pull only the repositories that list it.",
+    ),
   repositories: z
     .array(
       z
         .strictObject({
-          name: repositoryName,
-          pushers: z.array(z.string()).default([]),
-          clusters: z.array(z.string()).min(1, "omit clusters to allow every cluster").optional(),
+          name: repositoryName.describe(
+            "The ECR repository name, unique; slashes make namespaces like team/app. The repository is protected: removing it from the config stops pulumi up instead of deleting images.",
+          ),
+          pushers: z
+            .array(z.string())
+            .default([])
+            .describe(
+              "Names of pushers (from registry-hub:pushers) that may push to this repository; nobody else but the admins may.",
+            ),
+          clusters: z
+            .array(z.string())
+            .min(1, "omit clusters to allow every cluster")
+            .optional()
+            .describe(
+              "Names of the clusters (from registry-hub:accounts) that may pull this repository, enforced in every access mode; omit it to let every cluster pull.",
+            ),
           untaggedExpiryDays: z
             .number()
             .int()
@@ -401,16 +521,38 @@ export const hubConfigSchema = z.strictObject({
         })
         .superRefine(checkLifecycleRuleCount),
     )
-    .min(1, "configure at least one repository"),
-  accounts: z.array(
-    z.strictObject({
-      name: simpleName,
-      accountId,
-      deployRoleArn: roleArn,
-      region: region.optional(),
-      clusters: z.array(clusterSchema).default([]),
-    }),
-  ),
+    .min(1, "configure at least one repository")
+    .describe(
+      "The repositories of the central registry, each with its repository policy (who may push and pull) and optional lifecycle policy.",
+    ),
+  accounts: z
+    .array(
+      z.strictObject({
+        name: simpleName.describe(
+          "The account's name in this config, unique; its resources carry it in the registry-hub:account tag.",
+        ),
+        accountId: accountId.describe(
+          "The consumer account's id, unique and not the registry account's; 12 digits, quoted in YAML.",
+        ),
+        deployRoleArn: roleArn.describe(
+          "ARN of the IAM role of this account (like arn:aws:iam::<account>:role/pulumi-deploy) that the program's AWS provider (and the Kubernetes access to its clusters) assumes; the provider refuses to act in any other account.",
+        ),
+        region: region
+          .optional()
+          .describe(
+            "AWS region of this account's clusters and caches; omitted, the registry's region. In the registry's partition: images are not shared across partitions.",
+          ),
+        clusters: z
+          .array(clusterSchema)
+          .default([])
+          .describe(
+            "The account's EKS clusters that pull from the registry, each adopted (nodeRoleArn) or created (create).",
+          ),
+      }),
+    )
+    .describe(
+      "The consumer accounts and their clusters: each gets its own AWS provider, and its clusters' node roles the inline pull policy.",
+    ),
 });
 
 /** Config as the user wrote it, defaults filled in. */

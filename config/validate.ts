@@ -3,12 +3,17 @@
  * problem at once as `<config path>: <what is wrong>`.
  */
 import { z } from "zod";
-import { POLICY_SIZE_LIMIT, inlinePoliciesByRole, planAccess } from "../plan/access";
-import { accountOfArn, partitionOf } from "../iam/document";
-import { display } from "./display";
+import { display, formatCount } from "./display";
 import { placementProblems } from "./placement";
-import { HubConfig, buildModel, cacheRoleName, createdNodeRoleName, roleArn } from "./model";
-import { ACCESS_MODES, AccessMode, HubConfigInput, PROJECT, hubConfigSchema } from "./schema";
+import { HubConfig, buildModel } from "./model";
+import { HubConfigInput, PROJECT, hubConfigSchema } from "./schema";
+import {
+  accountOfArn,
+  cacheRoleName,
+  createdNodeRoleName,
+  partitionOf,
+  roleArn,
+} from "../naming/aws";
 
 export type Validation = { ok: true; config: HubConfig } | { ok: false; problems: string[] };
 
@@ -49,9 +54,7 @@ export function validateConfig(raw: RawConfig): Validation {
     ...placementProblems(parsedPart),
   ];
   if (!parsed.success || problems.length > 0) return { ok: false, problems };
-  const config = buildModel(parsed.data);
-  const sizeProblems = policySizeProblems(config);
-  return sizeProblems.length > 0 ? { ok: false, problems: sizeProblems } : { ok: true, config };
+  return { ok: true, config: buildModel(parsed.data) };
 }
 
 /** A copy of the raw config without the values the schema rejected; the rest keeps its shape. */
@@ -82,7 +85,7 @@ function describeIssue(issue: z.core.$ZodIssue): string[] {
       .map((key) => `${configPath([...issue.path, key])}: unknown key (a typo?)`);
     const more = issue.keys.length - listed.length;
     return more > 0
-      ? [...listed, `${configPath(issue.path)}: and ${format(more)} more unknown keys`]
+      ? [...listed, `${configPath(issue.path)}: and ${formatCount(more)} more unknown keys`]
       : listed;
   }
   if (issue.code === "invalid_type" && issue.message.endsWith("received undefined")) {
@@ -256,55 +259,4 @@ function crossReferenceProblems(input: PartialConfig): string[] {
     });
   });
   return problems;
-}
-
-function policySizeProblems(config: HubConfig): string[] {
-  const plan = planAccess(config);
-  const problems: string[] = [];
-  const oversized = plan.repositories.flatMap((repo, index) =>
-    repo.policyText.length > POLICY_SIZE_LIMIT ? [{ repo, index }] : [],
-  );
-  if (oversized.length > 0) {
-    // Plans list repositories in config order, so an index finds the same one in every mode.
-    const otherModes = ACCESS_MODES.filter((m) => m !== config.access.mode).map((mode) => ({
-      mode,
-      plan: planAccess(config, mode),
-    }));
-    for (const { repo, index } of oversized) {
-      const fits = otherModes.flatMap(({ mode, plan }) => {
-        const size = plan.repositories[index].policyText.length;
-        return size <= POLICY_SIZE_LIMIT
-          ? [`${mode} (${format(size)})${modeNote(config, mode)}`]
-          : [];
-      });
-      problems.push(
-        `${configPath([repo.repository.configPath])}: repository policy would be ${format(repo.policyText.length)} characters ` +
-          `in access mode ${config.access.mode}, over ECR's ${format(POLICY_SIZE_LIMIT)} limit; ` +
-          (fits.length > 0
-            ? `set ${PROJECT}:access.mode to a mode that fits: ${fits.join(", ")}`
-            : "no access mode fits: name fewer clusters, pushers or admins"),
-      );
-    }
-  }
-  for (const role of inlinePoliciesByRole(plan)) {
-    if (role.size > POLICY_SIZE_LIMIT) {
-      problems.push(
-        `${configPath([role.configPath])}: role ${role.roleArn} would carry ${format(role.size)} characters ` +
-          `of inline policy (${role.policyTexts.length} ${role.policyTexts.length === 1 ? "policy" : "policies"} from this program, whitespace not counted), ` +
-          `over IAM's ${format(POLICY_SIZE_LIMIT)} limit for all inline policies of a role together; ` +
-          "restrict fewer repositories to other clusters",
-      );
-    }
-  }
-  return problems;
-}
-
-function modeNote(config: HubConfig, mode: AccessMode): string {
-  return mode === "organization" && !config.access.organizationId
-    ? ` with ${PROJECT}:access.organizationId`
-    : "";
-}
-
-function format(n: number): string {
-  return n.toLocaleString("en-US");
 }

@@ -1,11 +1,12 @@
 /** Policies for a cluster's pull-through cache: its S3 storage, its IRSA trust, its bucket. */
 import { ConsumerPull, consumerPullStatements } from "./ecr-consumer";
 import { PolicyDocument, PolicyStatement, policyDocument } from "./document";
+import { bucketArn } from "../naming/aws";
 
 /**
  * What the distribution S3 driver calls (distribution docs, storage-drivers/s3.md). Bucket
- * actions act on the bucket ARN and object actions on object ARNs; seed 000's registry
- * answered HTTP 500 because it granted everything on `bucket/*` only.
+ * actions act on the bucket ARN and object actions on object ARNs; a registry granted
+ * everything on `bucket/*` only answers HTTP 500: its list calls are denied.
  */
 export const S3_BUCKET_ACTIONS = [
   "s3:GetBucketLocation",
@@ -19,10 +20,6 @@ export const S3_OBJECT_ACTIONS = [
   "s3:ListMultipartUploadParts",
   "s3:PutObject",
 ] as const;
-
-export function bucketArn(partition: string, bucket: string): string {
-  return `arn:${partition}:s3:::${bucket}`;
-}
 
 export function registryStorageStatements(partition: string, bucket: string): PolicyStatement[] {
   return [

@@ -35,13 +35,3 @@ export function policyDocument(statements: PolicyStatement[]): PolicyDocument {
 export function renderPolicy(document: PolicyDocument): string {
   return JSON.stringify(document);
 }
-
-export function partitionOf(region: string): string {
-  if (region.startsWith("cn-")) return "aws-cn";
-  if (region.startsWith("us-gov-")) return "aws-us-gov";
-  return "aws";
-}
-
-export function accountOfArn(arn: string): string {
-  return arn.split(":")[4];
-}

@@ -71,12 +71,3 @@ export const REGISTRY_ACTIONS = [
 
 /** Has no resource type: it can only be granted on "*", in the caller's identity policy. */
 export const GET_AUTHORIZATION_TOKEN = "ecr:GetAuthorizationToken";
-
-export function repositoryArn(
-  partition: string,
-  region: string,
-  accountId: string,
-  name: string,
-): string {
-  return `arn:${partition}:ecr:${region}:${accountId}:repository/${name}`;
-}

@@ -7,8 +7,9 @@
  * characters of inline policy per role at about 150 repositories, and would change every
  * node role whenever a repository is added.
  */
-import { GET_AUTHORIZATION_TOKEN, PULL_ACTIONS, repositoryArn } from "./ecr-actions";
+import { GET_AUTHORIZATION_TOKEN, PULL_ACTIONS } from "./ecr-actions";
 import { PolicyDocument, PolicyStatement, oneOrMany, policyDocument } from "./document";
+import { repositoryArn } from "../naming/aws";
 
 export interface ConsumerPull {
   partition: string;

@@ -1,5 +1,4 @@
 /** The policy on each repository of the central registry (the registry account's half). */
-import { AccessMode } from "../config/schema";
 import { CHANGE_ACTIONS, PULL_ACTIONS, PUSH_ACTIONS, PUSH_ONLY_ACTIONS } from "./ecr-actions";
 import {
   PolicyDocument,
@@ -9,8 +8,14 @@ import {
   sortedUnique,
 } from "./document";
 
+/**
+ * How the policy names consumers: their roles, their accounts, or their organization. The
+ * config's access modes must be these (the plan passes one through, and the compiler checks).
+ */
+export type ConsumerNaming = "roles" | "accounts" | "organization";
+
 export interface RepositoryAccess {
-  mode: AccessMode;
+  mode: ConsumerNaming;
   partition: string;
   organizationId?: string;
   registryAccountId: string;
@@ -52,7 +57,7 @@ export function repositoryPolicy(access: RepositoryAccess): PolicyDocument {
     },
     {
       // Same-account principals need no resource-policy grant, so an ecr:* identity policy
-      // in the registry account would otherwise read every image (seed 002). Service-linked
+      // in the registry account would otherwise read every image. Service-linked
       // roles are exempt: AWS services read images through them (Inspector's enhanced
       // scanning), only AWS can create a role under that path, and AWS writes their
       // permissions. They stay denied pushes and changes below.

@@ -4,13 +4,14 @@
  */
 import { ClusterModel, HubConfig, RepositoryModel, allClusters } from "../config/model";
 import { AccessMode } from "../config/schema";
-import { PolicyDocument, accountOfArn, renderPolicy, sortedUnique } from "../iam/document";
+import { PolicyDocument, renderPolicy, sortedUnique } from "../iam/document";
 import { cacheRolePolicy } from "../iam/cache-storage";
 import { consumerPullPolicy } from "../iam/ecr-consumer";
 import { lifecyclePolicy } from "../iam/ecr-lifecycle";
 import { repositoryPolicy } from "../iam/ecr-repository";
 import { registryKeyPolicy } from "../iam/kms-key";
 import { registryGuardrailPolicy } from "../iam/registry-guardrail";
+import { accountOfArn } from "../naming/aws";
 
 /** A role that pulls from the central registry: a cluster's node role or its cache's role. */
 export interface Puller {

@@ -1,7 +1,7 @@
 // Entry point of the registry-hub policy pack: `pulumi preview --policy-pack policy-pack`.
 //
 // Creating a PolicyPack starts the policy gRPC server, so this file does nothing else and
-// nothing imports it; tests import the rules from ./policies.
+// nothing imports it; tests import the list from ./policies and each rule from ./rules.
 import { PolicyPack } from "@pulumi/policy";
 import { policies } from "./policies";
 

@@ -1,15 +1,18 @@
 import { readStackFile } from "../config/stack-file";
 import { HubConfig } from "../config/model";
-import { RawConfig, validateConfig } from "../config/validate";
+import { RawConfig } from "../config/validate";
+import { prepare } from "../prepare";
+import { deployHub } from "../hub";
+import { planAccess } from "../plan/access";
 
 export function rawStack(stack: "prod" | "sandbox"): RawConfig {
   return readStackFile(`${__dirname}/../Pulumi.${stack}.yaml`);
 }
 
 export function validConfig(raw: RawConfig): HubConfig {
-  const validation = validateConfig(raw);
-  if (!validation.ok) throw new Error(`config rejected:\n${validation.problems.join("\n")}`);
-  return validation.config;
+  const prepared = prepare(raw);
+  if (!prepared.ok) throw new Error(`config rejected:\n${prepared.problems.join("\n")}`);
+  return prepared.model;
 }
 
 export function stackConfig(stack: "prod" | "sandbox"): HubConfig {
@@ -51,4 +54,9 @@ export function everyOptionRaw(): RawConfig {
     ],
   };
   return raw;
+}
+
+/** Deploys a model as the program does, with the plan prepare() would hand over. */
+export function deployPlanned(model: HubConfig) {
+  return deployHub(model, planAccess(model));
 }

@@ -2,7 +2,7 @@
  * The access report: every policy the program would deploy, and what the IAM simulator
  * decides for the principals that matter, named ones and outsiders.
  */
-import { HubConfig, roleArn } from "../config/model";
+import { HubConfig } from "../config/model";
 import { AccessMode } from "../config/schema";
 import { GET_AUTHORIZATION_TOKEN, PULL_ACTIONS, PUSH_ACTIONS } from "../iam/ecr-actions";
 import { PolicyDocument, policyDocument, sortedUnique } from "../iam/document";
@@ -16,6 +16,7 @@ import {
   planAccess,
 } from "../plan/access";
 import { Decision, simulate } from "./simulate";
+import { roleArn } from "../naming/aws";
 
 export interface ReportPrincipal {
   arn: string;
@@ -66,7 +67,7 @@ function foreignAccountId(config: HubConfig): string {
 }
 const FOREIGN_ORG_ID = "o-foreignorg00";
 
-/** What broad identity policies people really attach: seed 002's ecr:* and seed 003's read on *. */
+/** What broad identity policies people really attach: ecr:* on the registry account, ECR read on * on node roles. */
 const ecrFullAccess = policyDocument([{ Effect: "Allow", Action: "ecr:*", Resource: "*" }]);
 const ecrReadEverywhere = policyDocument([
   { Effect: "Allow", Action: [...PULL_ACTIONS, GET_AUTHORIZATION_TOKEN], Resource: "*" },
@@ -250,8 +251,12 @@ async function decide(plan: AccessPlan, principals: ReportPrincipal[]): Promise<
   return { token, outcomes, cells };
 }
 
-export async function buildAccessReport(stack: string, config: HubConfig): Promise<AccessReport> {
-  const plan = planAccess(config);
+/** `plan` is the one prepare() made; tests may leave it to be planned here. */
+export async function buildAccessReport(
+  stack: string,
+  config: HubConfig,
+  plan: AccessPlan = planAccess(config),
+): Promise<AccessReport> {
   const principals = reportPrincipals(config, plan);
   return {
     stack,

@@ -12,8 +12,10 @@ import { spawnSync } from "node:child_process";
 import { parseArgs } from "node:util";
 import { display } from "../config/display";
 import { StackFileError, rawConfigFromYaml, readStackFile } from "../config/stack-file";
-import { RawConfig, formatProblems, validateConfig } from "../config/validate";
+import { RawConfig, formatProblems } from "../config/validate";
 import { HubConfig } from "../config/model";
+import { AccessPlan } from "../plan/access";
+import { prepare } from "../prepare";
 import { buildAccessReport, emptyReport, writeReport } from "./access-report";
 import { diffReports, formatDiff } from "./access-diff";
 
@@ -24,11 +26,11 @@ const USAGE =
 class UserError extends Error {}
 
 /** `label` is already safe to print (see display()). */
-function checked(raw: RawConfig, label: string): HubConfig {
-  const validation = validateConfig(raw);
-  if (validation.ok) return validation.config;
+function checked(raw: RawConfig, label: string): { model: HubConfig; plan: AccessPlan } {
+  const prepared = prepare(raw);
+  if (prepared.ok) return prepared;
   throw new UserError(
-    `${label}: invalid registry-hub config:\n${formatProblems(validation.problems)}`,
+    `${label}: invalid registry-hub config:\n${formatProblems(prepared.problems)}`,
   );
 }
 
@@ -85,8 +87,8 @@ async function main(): Promise<void> {
   const file = values["config-file"] ?? `Pulumi.${values.stack}.yaml`;
   const stack = values.stack ?? file;
   const base = values.diff === undefined ? undefined : commitOf(values.diff);
-  const config = checked(readStackFile(file), display(file));
-  const report = await buildAccessReport(stack, config);
+  const current = checked(readStackFile(file), display(file));
+  const report = await buildAccessReport(stack, current.model, current.plan);
   if (base === undefined) {
     await writeReport(process.stdout, report, values.json);
     return;
@@ -94,10 +96,11 @@ async function main(): Promise<void> {
   const label = `${display(file)} at ${display(values.diff ?? base)}`;
   // A commit without the file: everything the file grants is added.
   const baseText = fileAt(base, file);
-  const baseReport =
-    baseText === undefined
-      ? emptyReport(report)
-      : await buildAccessReport(stack, checked(rawConfigFromYaml(baseText, label), label));
+  const previous =
+    baseText === undefined ? undefined : checked(rawConfigFromYaml(baseText, label), label);
+  const baseReport = previous
+    ? await buildAccessReport(stack, previous.model, previous.plan)
+    : emptyReport(report);
   const diff = diffReports(baseReport, report);
   await write(values.json ? JSON.stringify(diff, null, 2) : formatDiff(diff, label));
 }

@@ -1,6 +1,7 @@
 /** Evaluates the program's policies with an offline IAM simulator (@cloud-copilot/iam-simulate). */
 import { EvaluationResult, runSimulation } from "@cloud-copilot/iam-simulate";
-import { PolicyDocument, accountOfArn } from "../iam/document";
+import { PolicyDocument } from "../iam/document";
+import { accountOfArn } from "../naming/aws";
 
 /** "Allowed", "ImplicitlyDenied" or "ExplicitlyDenied". */
 export type Decision = EvaluationResult;

@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { installMocks, collect } from "../../testing/mock-runtime";
 import { stackConfig } from "../../testing/stacks";
 import { CentralRegistry } from "../../components/central-registry";
+import { AdoptedClusterModel } from "../../config/model";
 import { RegistryCache } from "../../components/registry-cache";
 import { ConsumerAccess } from "../../components/consumer-access";
 import { planAccess } from "../../plan/access";
@@ -54,7 +55,9 @@ describe("what holds data is protected", () => {
   });
 
   it("protects and retains the cache bucket", async () => {
-    const cluster = config.accounts[1].clusters.find((c) => c.cache)!;
+    const cluster = config.accounts[1].clusters.find(
+      (c): c is AdoptedClusterModel => c.kind === "adopted" && c.cache !== undefined,
+    )!;
     const seen: SeenOptions[] = [];
     await collect(
       () =>

@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { installMocks, collect } from "../../testing/mock-runtime";
 import { rawStack } from "../../testing/stacks";
-import { readHubConfig } from "../../config/pulumi-config";
+import { prepareStack } from "../../prepare";
 import { PROJECT } from "../../config/schema";
 
 installMocks();
@@ -42,7 +42,7 @@ describe("index.ts: the stack's config in, resources out", () => {
     let error: unknown;
     const resources = await collect(() => {
       try {
-        readHubConfig();
+        prepareStack();
       } catch (e) {
         error = e;
       }

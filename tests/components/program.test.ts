@@ -3,8 +3,8 @@ import { installMocks, collect, Registered } from "../../testing/mock-runtime";
 import { stackConfig } from "../../testing/stacks";
 import { deployHub } from "../../hub";
 import { inlinePoliciesByRole, planAccess } from "../../plan/access";
-import { accountOfArn } from "../../iam/document";
-import { HubConfig } from "../../config/model";
+import { accountOfArn } from "../../naming/aws";
+import { CreatedClusterModel, HubConfig } from "../../config/model";
 
 installMocks();
 
@@ -24,7 +24,7 @@ for (const stack of ["prod", "sandbox"] as const) {
 
     before(async () => {
       config = stackConfig(stack);
-      resources = await collect(() => deployHub(config));
+      resources = await collect(() => deployHub(config, planAccess(config)));
     });
 
     it("creates one provider per account that assumes its deploy role and allows only that account", () => {
@@ -107,7 +107,9 @@ for (const stack of ["prod", "sandbox"] as const) {
     });
 
     it("creates the clusters the config asks for in their account, with the node role the policies name, assumable by EC2 only", () => {
-      const created = config.accounts.flatMap((a) => a.clusters).filter((c) => c.create);
+      const created = config.accounts
+        .flatMap((a) => a.clusters)
+        .filter((c): c is CreatedClusterModel => c.kind === "created");
       const clusters = ofType(resources, "eks:index:Cluster");
       assert.deepEqual(
         clusters.map((c) => c.inputs.name).sort(),
@@ -121,7 +123,7 @@ for (const stack of ["prod", "sandbox"] as const) {
           "eks.Cluster takes its provider from its parent component",
         );
         assert.equal(eks.inputs.createOidcProvider, true);
-        assert.equal(eks.inputs.version, cluster.create!.version);
+        assert.equal(eks.inputs.version, cluster.create.version);
         const role = ofType(resources, "aws:iam/role:Role").find(
           (r) => r.inputs.name === cluster.nodeRoleName,
         );

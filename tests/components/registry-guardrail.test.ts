@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { installMocks, collect, Registered } from "../../testing/mock-runtime";
-import { copy, rawStack, stackConfig, validConfig } from "../../testing/stacks";
+import { copy, deployPlanned, rawStack, stackConfig, validConfig } from "../../testing/stacks";
 import { deployHub } from "../../hub";
 import { planAccess } from "../../plan/access";
 
@@ -20,7 +20,7 @@ describe("the registry guardrail (service control policy; mock runtime)", () => 
   const providerOf = (r: Registered) => r.provider?.split("::")[3];
 
   before(async () => {
-    resources = await collect(() => deployHub(config));
+    resources = await collect(() => deployHub(config, planAccess(config)));
   });
 
   it("creates the management account's provider: it assumes that account's deploy role and allows only that account", () => {
@@ -45,7 +45,7 @@ describe("the registry guardrail (service control policy; mock runtime)", () => 
   });
 
   it("is not created when the config names no organization", async () => {
-    const without = await collect(() => deployHub(stackConfig("prod")));
+    const without = await collect(() => deployPlanned(stackConfig("prod")));
     assert.deepEqual(
       without.filter((r) => r.type.startsWith("aws:organizations/") || r.name === "organization"),
       [],

@@ -7,7 +7,7 @@ import * as assert from "node:assert/strict";
 import { HubConfig } from "../../config/model";
 import { deployHub } from "../../hub";
 import { planAccess } from "../../plan/access";
-import { everyOptionRaw, stackConfig, validConfig } from "../../testing/stacks";
+import { deployPlanned, everyOptionRaw, stackConfig, validConfig } from "../../testing/stacks";
 import { Registered, collect, installMocks } from "../../testing/mock-runtime";
 
 installMocks();
@@ -22,7 +22,7 @@ describe("repository options (mock runtime)", () => {
 
   before(async () => {
     config = validConfig(everyOptionRaw());
-    resources = await collect(() => deployHub(config));
+    resources = await collect(() => deployHub(config, planAccess(config)));
   });
 
   it("makes a repository with mutable tag patterns IMMUTABLE_WITH_EXCLUSION, with one WILDCARD filter each", () => {
@@ -84,7 +84,7 @@ describe("repository options (mock runtime)", () => {
     const raw = everyOptionRaw();
     const keyArn = "arn:aws:kms:us-east-1:333333333333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
     (raw.registry as Record<string, unknown>).encryption = { kmsKeyArn: keyArn };
-    const own = await collect(() => deployHub(validConfig(raw)));
+    const own = await collect(() => deployPlanned(validConfig(raw)));
     assert.deepEqual(ofType(own, "aws:kms/key:Key"), []);
     for (const repo of ofType(own, "aws:ecr/repository:Repository")) {
       assert.deepEqual(repo.inputs.encryptionConfigurations, [
@@ -115,7 +115,7 @@ describe("repository options (mock runtime)", () => {
 
   for (const stack of ["prod", "sandbox"] as const) {
     it(`leaves Pulumi.${stack}.yaml's repositories AES256 and IMMUTABLE, with no key and no registry scanning`, async () => {
-      const plain = await collect(() => deployHub(stackConfig(stack)));
+      const plain = await collect(() => deployPlanned(stackConfig(stack)));
       for (const repo of ofType(plain, "aws:ecr/repository:Repository")) {
         assert.equal(repo.inputs.imageTagMutability, "IMMUTABLE");
         assert.deepEqual(repo.inputs.encryptionConfigurations, [{ encryptionType: "AES256" }]);

@@ -12,6 +12,7 @@ import { deployHub } from "../../hub";
 import { HUB_TAGS } from "../../components/providers";
 import { everyOptionRaw, stackConfig, validConfig } from "../../testing/stacks";
 import { Registered, collect, installMocks } from "../../testing/mock-runtime";
+import { planAccess } from "../../plan/access";
 
 installMocks();
 
@@ -48,7 +49,7 @@ for (const [title, load] of cases) {
 
     before(async () => {
       config = load();
-      resources = await collect(() => deployHub(config));
+      resources = await collect(() => deployHub(config, planAccess(config)));
     });
 
     it("gives every AWS provider the config's tags, the stack and the account it serves", () => {

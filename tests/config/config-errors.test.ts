@@ -1,11 +1,12 @@
 /**
  * Malformed configs: each case starts from the parsed Pulumi.prod.yaml, breaks one thing, and
- * expects validateConfig to reject it with a message that starts with the exact config path.
+ * expects prepare() to reject it with a message that starts with the exact config path.
  */
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import { readStackFile } from "../../config/stack-file";
-import { RawConfig, validateConfig } from "../../config/validate";
+import { RawConfig } from "../../config/validate";
+import { prepare } from "../../prepare";
 import { planAccess } from "../../plan/access";
 import { SCP_SIZE_LIMIT } from "../../iam/registry-guardrail";
 
@@ -34,7 +35,7 @@ function prodRaw(): Raw {
 }
 
 function problemsOf(raw: Raw | RawConfig): string[] {
-  const validation = validateConfig(raw);
+  const validation = prepare(raw);
   assert.equal(validation.ok, false, "the config should have been rejected");
   return validation.ok ? [] : validation.problems;
 }
@@ -371,10 +372,10 @@ const CASES: Case[] = [
   },
 ];
 
-describe("config errors: validateConfig rejects malformed configs with the config path", () => {
+describe("config errors: prepare() rejects malformed configs with the config path", () => {
   it("accepts both stack files as they are", () => {
     for (const stack of ["prod", "sandbox"]) {
-      const validation = validateConfig(readStackFile(path.join(ROOT, `Pulumi.${stack}.yaml`)));
+      const validation = prepare(readStackFile(path.join(ROOT, `Pulumi.${stack}.yaml`)));
       assert.ok(
         validation.ok,
         `Pulumi.${stack}.yaml: ${validation.ok ? "" : validation.problems.join("; ")}`,
@@ -430,7 +431,7 @@ describe("config errors: validateConfig rejects malformed configs with the confi
     ]);
   });
 
-  // Regression test: validateConfig used to look for cross-reference problems only once the
+  // Regression test: the config check used to look for cross-reference problems only once the
   // schema passed, so this config reported the port alone (fixed in 9f38c1f).
   it("reports shape and cross-reference problems together", () => {
     const raw = prodRaw();
@@ -480,13 +481,13 @@ describe("config errors: validateConfig rejects malformed configs with the confi
         { length: count },
         (_, i) => `arn:aws:iam::333333333333:role/team-with-a-long-name/registry-admin-${i}`,
       );
-      return validateConfig(raw);
+      return prepare(raw);
     };
     let most = 1;
     while (withAdmins(most + 1).ok) most++;
     const validation = withAdmins(most);
     assert.ok(validation.ok && most > 10);
-    const scp = planAccess(validation.config).guardrail?.policyText ?? "";
+    const scp = planAccess(validation.model).guardrail?.policyText ?? "";
     assert.ok(scp.length > 0 && scp.length <= SCP_SIZE_LIMIT, `${most} admins: ${scp.length}`);
   });
 
@@ -550,7 +551,7 @@ describe("config errors: validateConfig rejects malformed configs with the confi
     it("fits in accounts mode", () => {
       const raw = manyClusters();
       raw.access = { mode: "accounts" };
-      const validation = validateConfig(raw);
+      const validation = prepare(raw);
       assert.ok(validation.ok, validation.ok ? "" : validation.problems.join("\n"));
     });
   });

@@ -5,7 +5,7 @@
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import { readStackFile } from "../../config/stack-file";
-import { validateConfig } from "../../config/validate";
+import { prepare } from "../../prepare";
 
 const ROOT = path.resolve(__dirname, "../..");
 
@@ -14,7 +14,7 @@ function prodRaw(): any {
 }
 
 function problemsOf(raw: unknown): string[] {
-  const validation = validateConfig(raw as Record<string, unknown>);
+  const validation = prepare(raw as Record<string, unknown>);
   assert.equal(validation.ok, false, "the config should have been rejected");
   return validation.ok ? [] : validation.problems;
 }
@@ -175,7 +175,7 @@ describe("config limits: what AWS cannot deploy is refused with its path and rul
       region: "us-west-2",
       clusters: [],
     });
-    const validation = validateConfig(raw);
+    const validation = prepare(raw);
     assert.ok(validation.ok, validation.ok ? "" : validation.problems.join("\n"));
   });
 });

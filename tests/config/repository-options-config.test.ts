@@ -3,7 +3,8 @@
  * one thing in a config with every option on and expects the problem at its config path.
  */
 import * as assert from "node:assert/strict";
-import { RawConfig, validateConfig } from "../../config/validate";
+import { RawConfig } from "../../config/validate";
+import { prepare } from "../../prepare";
 import { everyOptionRaw } from "../../testing/stacks";
 
 type Raw = RawConfig & {
@@ -152,7 +153,7 @@ const CASES: { title: string; break: (raw: Raw) => void; path: string; message: 
 
 describe("config check of tags and repository options", () => {
   it("accepts the config with every option on", () => {
-    const validation = validateConfig(everyOptionRaw());
+    const validation = prepare(everyOptionRaw());
     assert.ok(validation.ok, validation.ok ? "" : validation.problems.join("\n"));
   });
 
@@ -160,7 +161,7 @@ describe("config check of tags and repository options", () => {
     it(`refuses ${c.title}, at ${c.path}`, () => {
       const raw = everyOptionRaw() as Raw;
       c.break(raw);
-      const validation = validateConfig(raw);
+      const validation = prepare(raw);
       assert.equal(validation.ok, false, "accepted");
       const problems = validation.ok ? [] : validation.problems;
       const hit = problems.find((p) => p.startsWith(`${c.path}: `));

@@ -150,7 +150,7 @@ describe("ECR token refresh", () => {
   describe("timing", () => {
     it("refreshes well inside the token's 12 hours, even after an hour of failed retries", () => {
       assert.equal(TOKEN_VALIDITY_SECONDS, 12 * 3600);
-      assert.ok(REFRESH_SECONDS <= 8 * 3600, "at least as often as seed 004's 8 hours");
+      assert.ok(REFRESH_SECONDS <= 8 * 3600, "at least as often as the usual 8-hour refresh");
       assert.ok(
         HELPER_LIFETIME_SECONDS < REFRESH_SECONDS,
         "the registry re-reads the token between refreshes",

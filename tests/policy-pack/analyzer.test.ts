@@ -10,7 +10,8 @@ import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import * as analyzer from "@pulumi/pulumi/proto/analyzer_pb";
 import { AnalyzerClient } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
-import { policies, ResourceTypes as T } from "../../policy-pack/policies";
+import { policies } from "../../policy-pack/policies";
+import { ResourceTypes as T } from "../../policy-pack/helpers/resource-types";
 import { cacheRolePolicy, urnOf } from "./fixtures";
 
 const packDir = path.join(__dirname, "..", "..", "policy-pack");

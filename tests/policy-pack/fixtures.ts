@@ -10,7 +10,7 @@ import type {
   StackValidationPolicy,
 } from "@pulumi/policy";
 import * as proxyModule from "@pulumi/policy/proxy";
-import { ResourceTypes } from "../../policy-pack/policies";
+import { ResourceTypes } from "../../policy-pack/helpers/resource-types";
 
 export const T = ResourceTypes;
 
@@ -111,6 +111,34 @@ export function assertNoViolations(messages: unknown[]): void {
   assert.deepStrictEqual(messages, []);
 }
 
+/**
+ * Declares the tests of one rule (tests/policy-pack/rules/<rule name>.test.ts) and checks, after
+ * them, that they saw the rule both pass and fail.
+ */
+export function describeRule(policy: { name: string }, tests: () => void): void {
+  describe(policy.name, () => {
+    before(() => {
+      // Only this rule's own tests count, not another file's that ran the rule before.
+      exercised.passed.delete(policy.name);
+      exercised.failed.delete(policy.name);
+    });
+    after("the rule has a passing and a failing test", () => {
+      const names = [policy.name];
+      assert.deepStrictEqual(
+        names.filter((n) => !exercised.passed.has(n)),
+        [],
+        "rules never seen passing",
+      );
+      assert.deepStrictEqual(
+        names.filter((n) => !exercised.failed.has(n)),
+        [],
+        "rules never seen failing",
+      );
+    });
+    tests();
+  });
+}
+
 // ---------------------------------------------------------------------------------------------
 // Unknown values, as the policy SDK presents them during preview
 // ---------------------------------------------------------------------------------------------
@@ -140,6 +168,8 @@ export const BUCKET_ARN = `arn:aws:s3:::${BUCKET}`;
 export const REPOSITORY_ARN = `arn:aws:ecr:eu-west-1:${ACCOUNT}:repository/platform/api`;
 export const ISSUER = "oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE";
 export const OIDC_PROVIDER_ARN = `arn:aws:iam::${ACCOUNT}:oidc-provider/${ISSUER}`;
+
+export const BUCKET_URN = urnOf(T.s3Bucket, "cache");
 
 export function policyDocument(...statements: Record<string, unknown>[]): string {
   return JSON.stringify({ Version: "2012-10-17", Statement: statements });
@@ -275,3 +305,14 @@ export function cacheBucketStack(
   );
   return resources;
 }
+
+/**
+ * A real-world mistake: a registry's IAM user was granted s3:* on "bucket/*" only, so ListBucket
+ * (a bucket-level action, whose resource is the bucket ARN) was never allowed and the registry
+ * answered HTTP 500.
+ */
+export const s3StarOnObjectsOnly = policyDocument({
+  Effect: "Allow",
+  Action: ["s3:*"],
+  Resource: "arn:aws:s3:::flypenguin.docker-registry/*",
+});

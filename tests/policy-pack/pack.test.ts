@@ -48,14 +48,49 @@ describe("policy pack", () => {
     assert.match(index, /^\s+policies,$/m);
   });
 
-  it("keeps policies.ts free of side effects: only type imports from @pulumi/policy", () => {
-    const source = read("policies.ts");
-    const imports = source.match(/^import .*$/gm) ?? [];
-    assert.ok(imports.length > 0);
-    for (const line of imports) {
-      assert.match(line, /^import type /, line);
+  it("keeps policies.ts, rules/ and helpers/ free of side effects: only type imports from @pulumi/policy", () => {
+    const files = [
+      "policies.ts",
+      ...["rules", "helpers"].flatMap((dir) =>
+        fs
+          .readdirSync(path.join(packDir, dir))
+          .filter((f) => f.endsWith(".ts"))
+          .map((f) => `${dir}/${f}`),
+      ),
+    ];
+    for (const file of files) {
+      const source = read(file);
+      const imports = [...source.matchAll(/^import [^;]*?from "([^"]+)";/gm)];
+      assert.ok(file.startsWith("helpers/") || imports.length > 0, file);
+      for (const [statement, from] of imports) {
+        // Modules of the pack are held to the same rule; anything else is imported as types.
+        if (!from.startsWith(".")) {
+          assert.match(statement, /^import type /, `${file}: ${statement}`);
+        }
+      }
+      assert.doesNotMatch(source, /^import "/m, file);
+      assert.doesNotMatch(source, /new PolicyPack/, file);
     }
-    assert.doesNotMatch(source, /new PolicyPack/);
+  });
+
+  it("has one module in rules/ and one test file in tests/policy-pack/rules/ per rule, named after it", () => {
+    const names = policies.map((p) => p.name).sort();
+    const modules = fs
+      .readdirSync(path.join(packDir, "rules"))
+      .map((f) => f.replace(/\.ts$/, ""))
+      .sort();
+    assert.deepStrictEqual(modules, names);
+    const testDir = path.join(__dirname, "rules");
+    const testFiles = fs
+      .readdirSync(testDir)
+      .map((f) => f.replace(/\.test\.ts$/, ""))
+      .sort();
+    assert.deepStrictEqual(testFiles, names);
+    for (const name of names) {
+      // describeRule checks that the file sees its rule both pass and fail.
+      const source = fs.readFileSync(path.join(testDir, `${name}.test.ts`), "utf8");
+      assert.match(source, /^describeRule\(/m, name);
+    }
   });
 
   it("declares a Node.js pack, named in index.ts (PulumiPolicy.yaml has no name field)", () => {

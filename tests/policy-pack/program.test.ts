@@ -3,11 +3,11 @@
 import * as assert from "assert";
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { policies } from "../../policy-pack/policies";
-import { deployHub } from "../../hub";
 import { HubConfig } from "../../config/model";
 import { everyOptionRaw, stackConfig, validConfig } from "../helpers";
 import { collect, installMocks, Registered } from "../components/mocks";
 import { checkResource, checkStack, stackResource } from "./fixtures";
+import { deployPlanned } from "../helpers";
 
 installMocks();
 
@@ -27,7 +27,7 @@ for (const [stack, load] of stacks) {
     let resources: Registered[];
 
     before(async () => {
-      resources = await collect(() => deployHub(load()));
+      resources = await collect(() => deployPlanned(load()));
     });
 
     it("deploys the resources the rules are about", () => {

@@ -63,8 +63,8 @@ describe("the cache's IRSA role (IAM simulator)", () => {
     assert.equal(await asRole("s3:DeleteBucket", `arn:aws:s3:::${bucket}`), "ImplicitlyDenied");
   });
 
-  it("seed 000's shape (everything on bucket/* only) leaves the list calls denied: the registry's HTTP 500", async () => {
-    const seed000 = policyDocument([
+  it("granting everything on bucket/* only leaves the list calls denied: the registry's HTTP 500", async () => {
+    const objectsOnly = policyDocument([
       { Effect: "Allow", Action: "s3:*", Resource: `arn:aws:s3:::${bucket}/*` },
     ]);
     for (const action of [
@@ -73,12 +73,12 @@ describe("the cache's IRSA role (IAM simulator)", () => {
       "s3:ListBucketMultipartUploads",
     ]) {
       assert.equal(
-        await asRole(action, `arn:aws:s3:::${bucket}`, seed000),
+        await asRole(action, `arn:aws:s3:::${bucket}`, objectsOnly),
         "ImplicitlyDenied",
         action,
       );
     }
-    assert.equal(await asRole("s3:GetObject", `arn:aws:s3:::${bucket}/x`, seed000), "Allowed");
+    assert.equal(await asRole("s3:GetObject", `arn:aws:s3:::${bucket}/x`, objectsOnly), "Allowed");
   });
 
   it("may pull from the central registry (both halves) and cannot push", async () => {

@@ -6,16 +6,16 @@
  *   - node and cache roles: exactly the policy the program writes on them (plan.pullers);
  *   - pushers: only ecr:GetAuthorizationToken, so a push proves the repository policy grants it
  *     (and ecr:* where the point is that the repository policy denies despite it);
- *   - admins, the deploy role and unnamed registry-account roles: ecr:* (seed 002);
- *   - unnamed roles of consumer or foreign accounts: ECR read on * (seed 003's node policy).
+ *   - admins, the deploy role and unnamed registry-account roles: ecr:* (full access, as teams grant it);
+ *   - unnamed roles of consumer or foreign accounts: ECR read on * (as node roles usually hold).
  */
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import { HubConfig, RepositoryModel } from "../../config/model";
 import { AccessMode } from "../../config/schema";
 import { readStackFile } from "../../config/stack-file";
-import { validateConfig } from "../../config/validate";
-import { PolicyDocument, accountOfArn, policyDocument, sortedUnique } from "../../iam/document";
+import { prepare } from "../../prepare";
+import { PolicyDocument, policyDocument, sortedUnique } from "../../iam/document";
 import {
   GET_AUTHORIZATION_TOKEN,
   PULL_ACTIONS,
@@ -25,6 +25,7 @@ import {
 import { repositoryPolicy } from "../../iam/ecr-repository";
 import { AccessPlan, PullerPlan, RepositoryPlan, planAccess } from "../../plan/access";
 import { Decision, SimulatedRequest, simulate } from "../../tools/simulate";
+import { accountOfArn } from "../../naming/aws";
 
 const ROOT = path.resolve(__dirname, "../..");
 const ORG_ID = "o-registryhub01";
@@ -42,10 +43,10 @@ const tokenOnly = policyDocument([
 function configFor(stack: string, mode: AccessMode): HubConfig {
   const raw = readStackFile(path.join(ROOT, `Pulumi.${stack}.yaml`));
   raw.access = mode === "organization" ? { mode, organizationId: ORG_ID } : { mode };
-  const validation = validateConfig(raw);
+  const validation = prepare(raw);
   if (!validation.ok)
     throw new Error(`Pulumi.${stack}.yaml in mode ${mode}: ${validation.problems.join("; ")}`);
-  return validation.config;
+  return validation.model;
 }
 
 /** Collects every decision that differs from the expectation, so one failure lists them all. */
@@ -290,7 +291,7 @@ describe("simulator: both stack files in every access mode", () => {
           });
         }
 
-        it("an unnamed role of the registry account holding ecr:* cannot pull or push (seed 002)", async () => {
+        it("an unnamed role of the registry account holding ecr:* cannot pull or push", async () => {
           const e = new Expectations();
           const base = {
             principalArn: role(registryAccount, "someone-else"),

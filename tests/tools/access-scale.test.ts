@@ -5,7 +5,7 @@
  */
 import * as assert from "node:assert/strict";
 import { performance } from "node:perf_hooks";
-import { validateConfig } from "../../config/validate";
+import { prepare } from "../../prepare";
 import { buildAccessReport, capabilityMatrix } from "../../tools/access-report";
 import { generateRawConfig } from "../../bench/generate";
 import { copy, rawStack, validConfig } from "../../testing/stacks";
@@ -60,7 +60,7 @@ describe("access report and config check at scale", function () {
       mode: "roles",
     });
     const started = performance.now();
-    const validation = validateConfig(raw);
+    const validation = prepare(raw);
     const ms = performance.now() - started;
     assert.equal(validation.ok, false);
     assert.ok(ms < 20_000, `${Math.round(ms)} ms`);

@@ -1,11 +1,15 @@
 /**
- * Seeds 001-003 written as registry-hub configs, and checked with the IAM simulator against
- * what each seed wanted. Where registry-hub cannot say exactly what a seed says, the mapping
- * is explained next to the config and the difference is asserted, not hidden.
+ * Three access requests as teams really write them (users that push and pull one repository;
+ * instance roles that all hold full ECR access, of which some may only pull; cross-account
+ * pulls for the node roles of every cluster), written as registry-hub configs and checked with
+ * the IAM simulator against what each request wanted. Where registry-hub cannot say exactly
+ * what a request says, the mapping is explained next to the config and the difference is
+ * asserted, not hidden.
  */
 import * as assert from "node:assert/strict";
 import { HubConfig } from "../../config/model";
-import { RawConfig, validateConfig } from "../../config/validate";
+import { RawConfig } from "../../config/validate";
+import { prepare } from "../../prepare";
 import { PolicyDocument, policyDocument } from "../../iam/document";
 import {
   GET_AUTHORIZATION_TOKEN,
@@ -27,7 +31,7 @@ const administratorAccess = policyDocument([{ Effect: "Allow", Action: "*", Reso
 const tokenOnly = policyDocument([
   { Effect: "Allow", Action: GET_AUTHORIZATION_TOKEN, Resource: "*" },
 ]);
-/** AmazonECSTaskExecutionRolePolicy (seed 001's vault-user): ECR read and logs on *. */
+/** AmazonECSTaskExecutionRolePolicy (the request's vault-user): ECR read and logs on *. */
 const ecsTaskExecution = policyDocument([
   {
     Effect: "Allow",
@@ -42,9 +46,9 @@ const CHANGE_POLICY = [
 ];
 
 function validated(raw: RawConfig): HubConfig {
-  const validation = validateConfig(raw);
+  const validation = prepare(raw);
   if (!validation.ok) throw new Error(validation.problems.join("\n"));
-  return validation.config;
+  return validation.model;
 }
 
 function repo(plan: AccessPlan, name: string): RepositoryPlan {
@@ -90,10 +94,10 @@ async function expectAll(
 
 const on = (r: RepositoryPlan) => ({ resourceArn: r.repository.arn, resourcePolicy: r.policy });
 
-describe("seed 001: users that push and pull one repository", () => {
-  // The seed's account is "aws_account_id"; its principals are IAM users. registry-hub takes
+describe("users that push and pull one repository", () => {
+  // The request's account is "aws_account_id"; its principals are IAM users. registry-hub takes
   // roles only (a pusher is a CI or workload identity), so each user becomes a role of the
-  // same name. The seed's second answer adds vault-user (ECS task execution policy: read on *)
+  // same name. The request's second answer adds vault-user (ECS task execution policy: read on *)
   // pushing to rlokinen/first-ecr, and ecr-user (AdministratorAccess) kept off ecr-permissions.
   const ACCOUNT = "123456789012";
   const arn = (name: string) => `arn:aws:iam::${ACCOUNT}:role/${name}`;
@@ -123,7 +127,7 @@ describe("seed 001: users that push and pull one repository", () => {
   it("takes roles, not users, as pushers (the mapping this test makes)", () => {
     const withUser = structuredClone(raw) as { pushers: { principalArn: string }[] };
     withUser.pushers[0].principalArn = `arn:aws:iam::${ACCOUNT}:user/push-pull-user-1`;
-    const validation = validateConfig(withUser);
+    const validation = prepare(withUser);
     assert.deepEqual(validation.ok ? [] : validation.problems, [
       "registry-hub:pushers[0].principalArn: not an IAM role ARN",
     ]);
@@ -160,7 +164,7 @@ describe("seed 001: users that push and pull one repository", () => {
       PUSH_ACTIONS,
       "Allowed",
     );
-    // "Before adding the above policy": in the seed a plain implicit deny; here ecr-permissions'
+    // "Before adding the above policy": in the request a plain implicit deny; here ecr-permissions'
     // policy, which does not name vault-user, denies its push explicitly.
     await expectAll(
       {
@@ -173,7 +177,7 @@ describe("seed 001: users that push and pull one repository", () => {
     );
   });
 
-  it("ecr-user with AdministratorAccess can neither push nor pull any repository (the seed's explicit deny)", async () => {
+  it("ecr-user with AdministratorAccess can neither push nor pull any repository (the request's explicit deny)", async () => {
     for (const r of [ecrPermissions, firstEcr]) {
       await expectAll(
         { principalArn: arn("ecr-user"), identityPolicies: [administratorAccess], ...on(r) },
@@ -199,13 +203,13 @@ describe("seed 001: users that push and pull one repository", () => {
   });
 });
 
-describe("seed 002: three instance roles that all hold AmazonEC2ContainerRegistryFullAccess", () => {
+describe("three instance roles that all hold AmazonEC2ContainerRegistryFullAccess", () => {
   // Instance 1 may push only, instance 2 pull only, instance 3 nothing; all three hold ecr:*.
   // Mapping: instance 1 is a pusher (registry-hub lets pushers pull too: asserted below).
   // Instance 2 is a cluster node role in a consumer account: registry-hub has no pull-only
   // principal inside the registry account (only pushers and admins read images there, and a
   // consumer account may not be the registry account: asserted below). Instance 3 is an
-  // unnamed role of the registry account. fa-085 is the seed's repository.
+  // unnamed role of the registry account. fa-085 is the request's repository.
   const REGISTRY = "123456789012";
   const CONSUMER = "210987654321";
   const arn = (account: string, name: string) => `arn:aws:iam::${account}:role/${name}`;
@@ -242,13 +246,13 @@ describe("seed 002: three instance roles that all hold AmazonEC2ContainerRegistr
     sameAccount.accounts[0].accountId = REGISTRY;
     sameAccount.accounts[0].deployRoleArn = arn(REGISTRY, "pulumi-deploy");
     sameAccount.accounts[0].clusters[0].nodeRoleArn = arn(REGISTRY, "InstanceRole2");
-    const validation = validateConfig(sameAccount);
+    const validation = prepare(sameAccount);
     assert.deepEqual(validation.ok ? [] : validation.problems, [
       "registry-hub:accounts[0].accountId: is the registry account; clusters run in consumer accounts",
     ]);
   });
 
-  it("instance 1 (ecr:*) pushes; unlike the seed it may also pull, as every registry-hub pusher", async () => {
+  it("instance 1 (ecr:*) pushes; unlike the request it may also pull, as every registry-hub pusher", async () => {
     await expectAll(
       { principalArn: instance1, identityPolicies: [ecrFullAccess], ...on(fa085) },
       PUSH_ACTIONS,
@@ -278,14 +282,14 @@ describe("seed 002: three instance roles that all hold AmazonEC2ContainerRegistr
     );
   });
 
-  it("the admin (ecr:*) is not locked out, where the seed's own policy locks it out", async () => {
+  it("the admin (ecr:*) is not locked out, where the request's own policy locks it out", async () => {
     await expectAll(
       { principalArn: admin, identityPolicies: [ecrFullAccess], ...on(fa085) },
       CHANGE_POLICY,
       "Allowed",
     );
-    // The seed's policy, verbatim: its last statement denies "*" to everyone but instances 1 and 2.
-    const seedPolicy = {
+    // The request's policy, verbatim: its last statement denies "*" to everyone but instances 1 and 2.
+    const requestedPolicy = {
       Version: "2012-10-17",
       Statement: [
         {
@@ -319,7 +323,7 @@ describe("seed 002: three instance roles that all hold AmazonEC2ContainerRegistr
         principalArn: admin,
         identityPolicies: [ecrFullAccess],
         resourceArn: fa085.repository.arn,
-        resourcePolicy: seedPolicy,
+        resourcePolicy: requestedPolicy,
       },
       CHANGE_POLICY,
       "ExplicitlyDenied",
@@ -327,7 +331,7 @@ describe("seed 002: three instance roles that all hold AmazonEC2ContainerRegistr
   });
 });
 
-describe("seed 003: registry 333333333333, clusters in 111111111111 and 222222222222", () => {
+describe("cross-account pulls: registry 333333333333, clusters in 111111111111 and 222222222222", () => {
   const arn = (account: string, name: string) => `arn:aws:iam::${account}:role/${name}`;
   const nodes = (account: string, cluster: string) => arn(account, `nodes.${cluster}.k8s.invalid`);
   const account = (name: string, accountId: string, clusters: string[]) => ({
@@ -356,8 +360,8 @@ describe("seed 003: registry 333333333333, clusters in 111111111111 and 22222222
   };
   const config = validated(raw);
   const plan = planAccess(config);
-  /** The seed's node-role policy: ECR read (and a bit more) on "*". */
-  const seedNodePolicy = policyDocument([
+  /** The request's node-role policy: ECR read (and a bit more) on "*". */
+  const requestedNodePolicy = policyDocument([
     {
       Effect: "Allow",
       Action: [
@@ -412,11 +416,11 @@ describe("seed 003: registry 333333333333, clusters in 111111111111 and 22222222
     }
   });
 
-  it("the seed's own node policy (read on *) also serves as the identity half", async () => {
+  it("the request's own node policy (read on *) also serves as the identity half", async () => {
     for (const p of plan.pullers) {
       for (const r of plan.repositories) {
         await expectAll(
-          { principalArn: p.principalArn, identityPolicies: [seedNodePolicy], ...on(r) },
+          { principalArn: p.principalArn, identityPolicies: [requestedNodePolicy], ...on(r) },
           PULL_ACTIONS,
           "Allowed",
         );
@@ -424,7 +428,7 @@ describe("seed 003: registry 333333333333, clusters in 111111111111 and 22222222
     }
   });
 
-  it("cross-account needs both halves: no identity policy denies, and the seed's one-role repository policy denies the others", async () => {
+  it("cross-account needs both halves: no identity policy denies, and the request's one-role repository policy denies the others", async () => {
     const microservice = repo(plan, "microservice");
     for (const p of plan.pullers) {
       await expectAll(
@@ -433,8 +437,8 @@ describe("seed 003: registry 333333333333, clusters in 111111111111 and 22222222
         "ImplicitlyDenied",
       );
     }
-    // The seed's microservice policy names only nodes.sandbox: the repository half for the others is missing.
-    const seedRepositoryPolicy = policyDocument([
+    // The request's microservice policy names only nodes.sandbox: the repository half for the others is missing.
+    const requestedRepositoryPolicy = policyDocument([
       {
         Sid: "cross-account",
         Effect: "Allow",
@@ -449,7 +453,7 @@ describe("seed 003: registry 333333333333, clusters in 111111111111 and 22222222
           principalArn: p.principalArn,
           identityPolicies: [p.policy],
           resourceArn: microservice.repository.arn,
-          resourcePolicy: seedRepositoryPolicy,
+          resourcePolicy: requestedRepositoryPolicy,
         },
         PULL_ACTIONS,
         expected,
@@ -457,13 +461,13 @@ describe("seed 003: registry 333333333333, clusters in 111111111111 and 22222222
     }
   });
 
-  it("other roles of the clusters' accounts do not pull, even with the seed's read-on-* policy (roles mode)", async () => {
+  it("other roles of the clusters' accounts do not pull, even with the request's read-on-* policy (roles mode)", async () => {
     for (const accountId of ["111111111111", "222222222222"]) {
       for (const r of plan.repositories) {
         await expectAll(
           {
             principalArn: arn(accountId, "someone-else"),
-            identityPolicies: [seedNodePolicy],
+            identityPolicies: [requestedNodePolicy],
             ...on(r),
           },
           PULL_ACTIONS,
