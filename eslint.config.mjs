@@ -30,7 +30,7 @@ export default defineConfig(
   },
   {
     // Tests read the untyped inputs the mock runtime hands back and break configs on purpose.
-    files: ["tests/**/*.ts", "bench/**/*.ts"],
+    files: ["tests/**/*.ts", "testing/**/*.ts", "bench/**/*.ts"],
     rules: {
       "@typescript-eslint/no-explicit-any": "off",
       "@typescript-eslint/no-unsafe-argument": "off",

@@ -13,7 +13,7 @@ import { PROJECT, hubConfigSchema } from "../config/schema";
 import { prepare } from "../prepare";
 import { POLICY_SIZE_LIMIT, planAccess } from "../plan/access";
 import { Scale, generateRawConfig, withOneMoreCluster } from "./generate";
-import { promiseOf, registrationsSettled } from "../tests/components/mocks";
+import { promiseOf, registrationsSettled } from "../testing/mock-runtime";
 import { mockState } from "./mock-state";
 import { RegistrationRecorder } from "./registrations";
 

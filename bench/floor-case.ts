@@ -12,7 +12,8 @@ import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import * as pulumi from "@pulumi/pulumi";
 import { mockState } from "./mock-state";
-import { RecordedRegistration, registrationsSettled, replay } from "./registrations";
+import { registrationsSettled } from "../testing/settle";
+import { RecordedRegistration, replay } from "./registrations";
 
 export interface FloorCaseArgs {
   /** A recording written by bench/case.ts with `recordTo`. */

@@ -107,22 +107,3 @@ export function replay(registrations: readonly RecordedRegistration[]): pulumi.R
   }
   return made;
 }
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as {
-  waitForRPCs: () => Promise<void>;
-};
-
-/**
- * Resolves once registrations have stopped: the SDK's RPC queue has drained and nothing has
- * registered since. The same wait as tests/components/mocks.ts's `registrationsSettled`, here
- * so that the floor's process loads nothing but @pulumi/pulumi.
- */
-export async function registrationsSettled(count: () => number): Promise<void> {
-  let seen = -1;
-  while (count() !== seen) {
-    seen = count();
-    await waitForRPCs();
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}

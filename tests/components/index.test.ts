@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import { installMocks, collect } from "./mocks";
-import { rawStack } from "../helpers";
+import { installMocks, collect } from "../../testing/mock-runtime";
+import { rawStack } from "../../testing/stacks";
 import { prepareStack } from "../../prepare";
 import { PROJECT } from "../../config/schema";
 

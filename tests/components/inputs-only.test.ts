@@ -3,7 +3,7 @@ import * as aws from "@pulumi/aws";
 import { version as awsSdkVersion } from "@pulumi/aws/package.json";
 import * as pulumi from "@pulumi/pulumi";
 import { inputsOnly } from "../../components/inputs-only";
-import { collect, installMocks } from "./mocks";
+import { collect, installMocks } from "../../testing/mock-runtime";
 
 installMocks();
 

@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
-import { installMocks, collect, Registered } from "./mocks";
-import { stackConfig } from "../helpers";
+import { installMocks, collect, Registered } from "../../testing/mock-runtime";
+import { stackConfig } from "../../testing/stacks";
 import { deployHub } from "../../hub";
 import { inlinePoliciesByRole, planAccess } from "../../plan/access";
 import { accountOfArn } from "../../naming/aws";

@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
-import { installMocks, collect, Registered } from "./mocks";
-import { stackConfig } from "../helpers";
+import { installMocks, collect, Registered } from "../../testing/mock-runtime";
+import { stackConfig } from "../../testing/stacks";
 import { deployHub } from "../../hub";
 import { planAccess } from "../../plan/access";
 import { CHART_PATH, RELEASE_NAME } from "../../cache/chart-values";

@@ -1,9 +1,8 @@
 import * as assert from "node:assert/strict";
-import { installMocks, collect, Registered } from "./mocks";
-import { copy, rawStack, stackConfig, validConfig } from "../helpers";
+import { installMocks, collect, Registered } from "../../testing/mock-runtime";
+import { copy, deployPlanned, rawStack, stackConfig, validConfig } from "../../testing/stacks";
 import { deployHub } from "../../hub";
 import { planAccess } from "../../plan/access";
-import { deployPlanned } from "../helpers";
 
 installMocks();
 

@@ -7,9 +7,8 @@ import * as assert from "node:assert/strict";
 import { HubConfig } from "../../config/model";
 import { deployHub } from "../../hub";
 import { planAccess } from "../../plan/access";
-import { everyOptionRaw, stackConfig, validConfig } from "../helpers";
-import { Registered, collect, installMocks } from "./mocks";
-import { deployPlanned } from "../helpers";
+import { deployPlanned, everyOptionRaw, stackConfig, validConfig } from "../../testing/stacks";
+import { Registered, collect, installMocks } from "../../testing/mock-runtime";
 
 installMocks();
 

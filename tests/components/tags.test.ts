@@ -10,8 +10,8 @@ import * as path from "node:path";
 import { HubConfig, allClusters } from "../../config/model";
 import { deployHub } from "../../hub";
 import { HUB_TAGS } from "../../components/providers";
-import { everyOptionRaw, stackConfig, validConfig } from "../helpers";
-import { Registered, collect, installMocks } from "./mocks";
+import { everyOptionRaw, stackConfig, validConfig } from "../../testing/stacks";
+import { Registered, collect, installMocks } from "../../testing/mock-runtime";
 import { planAccess } from "../../plan/access";
 
 installMocks();

@@ -6,9 +6,8 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { stackConfig } from "../helpers";
-import { Registered, collect, installMocks } from "./mocks";
-import { deployPlanned } from "../helpers";
+import { deployPlanned, stackConfig } from "../../testing/stacks";
+import { Registered, collect, installMocks } from "../../testing/mock-runtime";
 
 installMocks();
 

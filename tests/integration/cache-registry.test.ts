@@ -4,7 +4,7 @@
  * its token refresher (both from the rendered ConfigMap, with a stand-in `aws` on PATH), an
  * upstream that demands Basic auth for user AWS like ECR, S3 through s3rver behind a recorder.
  *
- * Only what must point at this machine differs from a node (see local-config.ts). IRSA, TLS
+ * Only what must point at this machine differs from a node (see support/local-config.ts). IRSA, TLS
  * to S3, real S3 IAM enforcement and S3 lifecycle runs cannot happen here: IAM is checked by
  * replaying the recorded S3 requests through the IAM simulator, and the lifecycle rule's effect
  * (objects under the root disappear) is applied by deleting them.
@@ -24,38 +24,41 @@ import { TOKEN_FILE } from "../../cache/token-refresh";
 import { cacheBucketPolicy } from "../../iam/cache-storage";
 import { planAccess } from "../../plan/access";
 import { HubConfig } from "../../config/model";
-import { rawStack, stackConfig, validConfig } from "../helpers";
-import { RenderedChart, renderChart } from "./chart";
+import { rawStack, stackConfig, validConfig } from "../../testing/stacks";
+import { RenderedChart, renderChart } from "./support/chart";
 import {
-  BasicAuthGate,
-  CountingProxy,
-  Daemon,
+  buildImages,
   ImageSpec,
   LayoutImage,
-  RegistryProcess,
-  S3Emulator,
-  buildImages,
-  freePort,
-  httpRequest,
-  listeningSockets,
   pseudoRandomBytes,
   readLayoutImage,
-  requireToolsOrSkip,
   sha256Hex,
   skopeoCopy,
   skopeoCopyOk,
-  startBasicAuthGate,
-  startCountingProxy,
+} from "./support/images";
+import {
+  Daemon,
+  freePort,
+  requireToolsOrSkip,
   spawnDaemon,
-  startRegistry,
-  startS3,
   stopAll,
   tempDir,
-  upstreamConfig,
   waitFor,
-} from "./harness";
-import { LOCALIZED_PATHS, changedPaths, pointAtThisMachine } from "./local-config";
-import { iamCallsFor, simulateCalls } from "./s3-iam";
+} from "./support/processes";
+import {
+  BasicAuthGate,
+  CountingProxy,
+  httpRequest,
+  listeningSockets,
+  RegistryProcess,
+  startBasicAuthGate,
+  startCountingProxy,
+  startRegistry,
+  upstreamConfig,
+} from "./support/registries";
+import { S3Emulator, startS3 } from "./support/s3";
+import { LOCALIZED_PATHS, changedPaths, pointAtThisMachine } from "./support/local-config";
+import { iamCallsFor, simulateCalls } from "./support/s3-iam";
 
 /** The prod stack's adopted cluster with a cache: the model, plan and values the program deploys. */
 const STACK = stackConfig("prod");

@@ -26,25 +26,24 @@ import {
   PullResult,
   startContainerd,
   writeHostsDir,
-} from "./containerd";
-import { FaultKind, startFaultServer } from "./fault-servers";
+} from "./support/containerd";
+import { FaultKind, startFaultServer } from "./support/fault-servers";
+import {
+  buildImages,
+  LayoutImage,
+  pseudoRandomBytes,
+  readLayoutImage,
+  skopeoCopyOk,
+} from "./support/images";
+import { freePort, requireToolsOrSkip, stopAll, tempDir } from "./support/processes";
 import {
   BasicAuthGate,
   GateRequest,
-  startBasicAuthGate,
-  LayoutImage,
   RegistryProcess,
-  buildImages,
-  freePort,
-  pseudoRandomBytes,
-  readLayoutImage,
-  requireToolsOrSkip,
-  skopeoCopyOk,
+  startBasicAuthGate,
   startRegistry,
-  stopAll,
-  tempDir,
   upstreamConfig,
-} from "./harness";
+} from "./support/registries";
 
 /** Seconds from "the cache hangs" to "its port is closed": the chart's liveness probe kill. */
 const SILENT_THEN_CLOSE_AFTER_SECONDS = hungCacheClosedWithinSeconds();

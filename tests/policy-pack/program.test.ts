@@ -4,10 +4,9 @@ import * as assert from "assert";
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { policies } from "../../policy-pack/policies";
 import { HubConfig } from "../../config/model";
-import { everyOptionRaw, stackConfig, validConfig } from "../helpers";
-import { collect, installMocks, Registered } from "../components/mocks";
+import { deployPlanned, everyOptionRaw, stackConfig, validConfig } from "../../testing/stacks";
+import { collect, installMocks, Registered } from "../../testing/mock-runtime";
 import { checkResource, checkStack, stackResource } from "./fixtures";
-import { deployPlanned } from "../helpers";
 
 installMocks();
 

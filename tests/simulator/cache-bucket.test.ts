@@ -7,7 +7,7 @@ import {
 } from "../../iam/cache-storage";
 import { policyDocument } from "../../iam/document";
 import { simulate } from "../../tools/simulate";
-import { stackConfig } from "../helpers";
+import { stackConfig } from "../../testing/stacks";
 
 describe("the cache bucket's policy (IAM simulator)", () => {
   const config = stackConfig("prod");

@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import { simulate } from "../../tools/simulate";
 import { planAccess } from "../../plan/access";
 import { policyDocument } from "../../iam/document";
-import { stackConfig } from "../helpers";
+import { stackConfig } from "../../testing/stacks";
 
 describe("the cache's IRSA role (IAM simulator)", () => {
   const config = stackConfig("prod");

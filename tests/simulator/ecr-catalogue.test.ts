@@ -10,8 +10,8 @@ import { policyDocument, sortedUnique } from "../../iam/document";
 import { PUSH_ONLY_ACTIONS } from "../../iam/ecr-actions";
 import { planAccess } from "../../plan/access";
 import { Decision, simulate } from "../../tools/simulate";
-import { copy, rawStack, validConfig } from "../helpers";
-import { ecrCatalogue, isRepositoryScoped, isWrite } from "../ecr-catalogue";
+import { copy, rawStack, validConfig } from "../../testing/stacks";
+import { ecrCatalogue, isRepositoryScoped, isWrite } from "../../testing/ecr-catalogue";
 
 const ORG_ID = "o-registryhub01";
 const ecrFullAccess = policyDocument([{ Effect: "Allow", Action: "ecr:*", Resource: "*" }]);

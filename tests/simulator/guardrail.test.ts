@@ -7,7 +7,7 @@ import { policyDocument } from "../../iam/document";
 import { REGISTRY_ACTIONS } from "../../iam/ecr-actions";
 import { planAccess } from "../../plan/access";
 import { Decision, SimulatedRequest, simulate } from "../../tools/simulate";
-import { copy, rawStack, validConfig } from "../helpers";
+import { copy, rawStack, validConfig } from "../../testing/stacks";
 
 const ecrFullAccess = policyDocument([{ Effect: "Allow", Action: "ecr:*", Resource: "*" }]);
 

@@ -11,7 +11,7 @@ import { planAccess } from "../../plan/access";
 import { PolicyDocument, policyDocument } from "../../iam/document";
 import { GET_AUTHORIZATION_TOKEN, PULL_ACTIONS } from "../../iam/ecr-actions";
 import { Decision, simulate } from "../../tools/simulate";
-import { everyOptionRaw, validConfig } from "../helpers";
+import { everyOptionRaw, validConfig } from "../../testing/stacks";
 
 const KEY_ARN = "arn:aws:kms:us-east-1:333333333333:key/registry-hub-test";
 const VIA_ECR = {

@@ -16,7 +16,7 @@ import {
 } from "../../iam/ecr-actions";
 import { planAccess } from "../../plan/access";
 import { Decision, SimulatedRequest, simulate } from "../../tools/simulate";
-import { copy, rawStack, validConfig } from "../helpers";
+import { copy, rawStack, validConfig } from "../../testing/stacks";
 
 const ORG_ID = "o-registryhub01";
 const ecrFullAccess = policyDocument([{ Effect: "Allow", Action: "ecr:*", Resource: "*" }]);

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildAccessReport } from "../../tools/access-report";
 import { diffReports } from "../../tools/access-diff";
-import { copy, rawStack, validConfig } from "../helpers";
+import { copy, rawStack, validConfig } from "../../testing/stacks";
 
 describe("access diff", function () {
   this.timeout(20_000);

@@ -8,7 +8,7 @@ import { performance } from "node:perf_hooks";
 import { prepare } from "../../prepare";
 import { buildAccessReport, capabilityMatrix } from "../../tools/access-report";
 import { generateRawConfig } from "../../bench/generate";
-import { copy, rawStack, validConfig } from "../helpers";
+import { copy, rawStack, validConfig } from "../../testing/stacks";
 
 function timed<T>(run: () => Promise<T>): Promise<{ result: T; ms: number }> {
   const started = performance.now();

@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
 
-const dir = path.join(__dirname, "..", ".github", "workflows");
+const dir = path.join(__dirname, "..", "..", ".github", "workflows");
 
 interface Step {
   name?: string;

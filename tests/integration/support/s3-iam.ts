@@ -3,7 +3,7 @@
  * permissions for Amazon S3 API operations"), and evaluates them with @cloud-copilot/iam-simulate.
  */
 import { runSimulation } from "@cloud-copilot/iam-simulate";
-import type { S3Request } from "./harness";
+import type { S3Request } from "./s3";
 
 export interface IamCall {
   /** The S3 API operation the request is. */

@@ -1,6 +1,6 @@
 /**
  * The rendered lifecycle policies against an evaluator of ECR's documented rules
- * (tests/ecr-lifecycle-evaluator.ts): what each config setting promises is what ECR would do.
+ * (tests/iam/ecr-lifecycle-evaluator.ts): what each config setting promises is what ECR would do.
  */
 import * as assert from "node:assert/strict";
 import {
@@ -9,7 +9,7 @@ import {
   RULE_PRIORITY_BASE,
   lifecyclePolicy,
 } from "../../iam/ecr-lifecycle";
-import { Image, evaluate, policyProblems } from "../ecr-lifecycle-evaluator";
+import { Image, evaluate, policyProblems } from "./ecr-lifecycle-evaluator";
 
 /** A deterministic pseudo-random sequence, so a failure replays. */
 function random(seed: number): () => number {

@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import { ROOT_PREFIX, storageRoot } from "../../cache/registry-config";
 import { planAccess } from "../../plan/access";
-import { copy, rawStack, validConfig } from "../helpers";
+import { copy, rawStack, validConfig } from "../../testing/stacks";
 
 type Raw = { repositories: Array<{ name: string; clusters?: string[] }> };
 const betaCacheRoot = (edit: (raw: Raw) => void) => {

@@ -17,7 +17,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { REQUIRED_TOOLS, RunResult, run, runOk, spawnDaemon, waitFor } from "./harness";
+import { REQUIRED_TOOLS, RunResult, run, runOk, spawnDaemon, waitFor } from "./processes";
 
 /** What the containerd suites need on PATH (containerd and ctr: Debian package containerd). */
 export const CONTAINERD_TOOLS = [...REQUIRED_TOOLS, "containerd", "ctr"] as const;

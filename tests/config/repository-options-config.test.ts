@@ -5,7 +5,7 @@
 import * as assert from "node:assert/strict";
 import { RawConfig } from "../../config/validate";
 import { prepare } from "../../prepare";
-import { everyOptionRaw } from "../helpers";
+import { everyOptionRaw } from "../../testing/stacks";
 
 type Raw = RawConfig & {
   tags: Record<string, string>;

@@ -11,7 +11,7 @@
  * - an image that a rule's tag selection matched is never expired by a later rule, while later
  *   rules still count it ("identify them as if they haven't been expired").
  */
-import { LifecyclePolicy, LifecycleRule } from "../iam/ecr-lifecycle";
+import { LifecyclePolicy, LifecycleRule } from "../../iam/ecr-lifecycle";
 
 export interface Image {
   digest: string;

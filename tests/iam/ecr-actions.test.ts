@@ -6,7 +6,12 @@ import {
   PUSH_ONLY_ACTIONS,
   REGISTRY_ACTIONS,
 } from "../../iam/ecr-actions";
-import { CatalogueAction, ecrCatalogue, isRepositoryScoped, isWrite } from "../ecr-catalogue";
+import {
+  CatalogueAction,
+  ecrCatalogue,
+  isRepositoryScoped,
+  isWrite,
+} from "../../testing/ecr-catalogue";
 
 describe("ECR action lists against the IAM action catalogue", () => {
   let actions: CatalogueAction[] = [];

@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import { planAccess } from "../../plan/access";
 import { ACCESS_MODES, AccessMode } from "../../config/schema";
 import { RawConfig } from "../../config/validate";
-import { copy, rawStack, validConfig } from "../helpers";
+import { copy, rawStack, validConfig } from "../../testing/stacks";
 
 /** Policy texts keyed by what they are attached to. */
 function rendered(raw: RawConfig, mode: AccessMode) {

@@ -6,10 +6,10 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { parse, parseAllDocuments } from "yaml";
-import { CHART_PATH, RELEASE_NAME } from "../../cache/chart-values";
-import { HELM, runOk } from "./harness";
+import { CHART_PATH, RELEASE_NAME } from "../../../cache/chart-values";
+import { HELM, runOk } from "./processes";
 
-const ROOT = path.resolve(__dirname, "../..");
+const ROOT = path.resolve(__dirname, "../../..");
 
 export interface KubernetesObject {
   kind: string;

@@ -3,11 +3,12 @@
  * everything, garbage instead of HTTP, a socket that never answers, and one that never answers
  * until its liveness probe kills it (then every connection and the listener close).
  *
- * Every server registers its own release with the harness's stopAll().
+ * Every server registers its own release with stopAll() (processes.ts).
  */
 import * as http from "http";
 import * as net from "net";
-import { closeServer, freePort, listen, onCleanup, pseudoRandomBytes } from "./harness";
+import { pseudoRandomBytes } from "./images";
+import { closeServer, freePort, listen, onCleanup } from "./processes";
 
 export type FaultKind =
   "stopped" | "http500" | "http404" | "garbage" | "silent" | "silentThenClose";
