@@ -8,7 +8,7 @@ import { EksCluster, adoptedKubeconfig } from "./components/eks-cluster";
 import { accountProvider, accountTags } from "./components/providers";
 import { RegistryCache } from "./components/registry-cache";
 import { RegistryGuardrail } from "./components/registry-guardrail";
-import { AdoptedClusterModel, HubConfig } from "./config/model";
+import { ClusterModel, HubConfig } from "./config/model";
 import { AccessPlan } from "./plan/access";
 
 /** Takes the prepared model and plan as they are: nothing here checks or plans again. */
@@ -69,9 +69,7 @@ export function deployHub(config: HubConfig, plan: AccessPlan) {
       const { cache } = cluster;
       if (!cache) continue;
       const { kubeconfig, oidcIssuer } =
-        cluster.kind === "created"
-          ? created!
-          : adoptedCluster(cluster, account.deployRoleArn, provider);
+        created ?? adoptedCluster(cluster, account.deployRoleArn, provider);
       const kubernetes = new k8s.Provider(`${cluster.name}-k8s`, { kubeconfig });
       const cacheRole = plan.pullers.find((p) => p.kind === "cache" && p.cluster === cluster);
       const registryCache = new RegistryCache(
@@ -116,12 +114,8 @@ export function deployHub(config: HubConfig, plan: AccessPlan) {
 }
 
 /** How the program reaches a cluster it did not create: through the `eks` settings of its config. */
-function adoptedCluster(
-  cluster: AdoptedClusterModel,
-  deployRoleArn: string,
-  provider: aws.Provider,
-) {
-  if (!cluster.eks)
+function adoptedCluster(cluster: ClusterModel, deployRoleArn: string, provider: aws.Provider) {
+  if (cluster.kind !== "adopted" || !cluster.eks)
     throw new Error(`${cluster.configPath}: an adopted cluster with a cache needs eks`);
   const { clusterName, oidcIssuer } = cluster.eks;
   return {
