@@ -30,6 +30,21 @@ function recorder(seen: SeenOptions[]): pulumi.ResourceTransformation {
 
 describe("what holds data is protected", () => {
   const config = stackConfig("prod");
+  /** The prod stack's adopted cluster with a cache, as hub.ts would hand it to RegistryCache. */
+  const betaCacheArgs = () => {
+    const cluster = config.accounts[1].clusters.find(
+      (c): c is AdoptedClusterModel => c.kind === "adopted" && c.cache !== undefined,
+    )!;
+    return {
+      cluster: { ...cluster, cache: cluster.cache! },
+      rolePolicyText: "{}",
+      deniedRepositories: [],
+      oidcIssuer: cluster.eks!.oidcIssuer,
+      registryHost: config.registry.host,
+      registryRegion: config.registry.region,
+      deployRoleArn: config.accounts[1].deployRoleArn,
+    };
+  };
   const plan = planAccess(config);
 
   it("protects and retains every repository, so leaving the config never deletes images", async () => {
@@ -57,31 +72,16 @@ describe("what holds data is protected", () => {
   });
 
   it("protects and retains the cache bucket", async () => {
-    const cluster = config.accounts[1].clusters.find(
-      (c): c is AdoptedClusterModel => c.kind === "adopted" && c.cache !== undefined,
-    )!;
     const seen: SeenOptions[] = [];
     await collect(
       () =>
-        new RegistryCache(
-          "beta-cache",
-          {
-            cluster: { ...cluster, cache: cluster.cache! },
-            rolePolicyText: "{}",
-            deniedRepositories: [],
-            oidcIssuer: cluster.eks!.oidcIssuer,
-            registryHost: config.registry.host,
-            registryRegion: config.registry.region,
-            deployRoleArn: config.accounts[1].deployRoleArn,
+        new RegistryCache("beta-cache", betaCacheArgs(), {
+          providers: {
+            aws: new aws.Provider("acct-p", { region: "us-east-1" }),
+            kubernetes: new k8s.Provider("k8s-p", {}),
           },
-          {
-            providers: {
-              aws: new aws.Provider("acct-p", { region: "us-east-1" }),
-              kubernetes: new k8s.Provider("k8s-p", {}),
-            },
-            transformations: [recorder(seen)],
-          },
-        ),
+          transformations: [recorder(seen)],
+        }),
     );
     const buckets = seen.filter((s) => s.type === "aws:s3/bucket:Bucket");
     assert.deepEqual(buckets, [
@@ -103,20 +103,8 @@ describe("what holds data is protected", () => {
 
   it("every component takes its providers by package in opts.providers, and names what is missing", () => {
     const awsOnly = { providers: { aws: new aws.Provider("only-aws", { region: "us-east-1" }) } };
-    const cluster = config.accounts[1].clusters.find(
-      (c): c is AdoptedClusterModel => c.kind === "adopted" && c.cache !== undefined,
-    )!;
-    const cacheArgs = {
-      cluster: { ...cluster, cache: cluster.cache! },
-      rolePolicyText: "{}",
-      deniedRepositories: [],
-      oidcIssuer: cluster.eks!.oidcIssuer,
-      registryHost: config.registry.host,
-      registryRegion: config.registry.region,
-      deployRoleArn: config.accounts[1].deployRoleArn,
-    };
     assert.throws(
-      () => new RegistryCache("no-k8s", cacheArgs, awsOnly),
+      () => new RegistryCache("no-k8s", betaCacheArgs(), awsOnly),
       /RegistryCache needs an explicit provider for its account: opts\.providers\.kubernetes$/,
     );
     assert.throws(
