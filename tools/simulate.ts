@@ -17,9 +17,10 @@ export interface SimulatedRequest {
   principalOrgId?: string;
   /** Service control policies of the principal's account, besides AWS's FullAWSAccess. */
   serviceControlPolicies?: PolicyDocument[];
-  /** Whether the request came over TLS (aws:SecureTransport); true unless said otherwise. */
-  secureTransport?: boolean;
-  /** Service-specific request keys, such as kms:ViaService for a call an AWS service makes for the caller. */
+  /**
+   * Further request keys, such as kms:ViaService for a call an AWS service makes for the caller,
+   * or aws:SecureTransport "false" for a request without TLS (every request uses TLS otherwise).
+   */
   context?: Record<string, string>;
 }
 
@@ -58,7 +59,7 @@ export async function simulate(request: SimulatedRequest): Promise<Decision> {
           }),
           ...(principalAccount &&
             request.principalOrgId && { "aws:PrincipalOrgID": request.principalOrgId }),
-          "aws:SecureTransport": String(request.secureTransport ?? true),
+          "aws:SecureTransport": "true",
           ...request.context,
         },
       },

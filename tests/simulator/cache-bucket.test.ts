@@ -34,7 +34,7 @@ describe("the cache bucket's policy (IAM simulator)", () => {
       action,
       resourceArn,
       resourcePolicy,
-      secureTransport: secure,
+      context: { "aws:SecureTransport": String(secure) },
     });
 
   it("lets the cache role read and write cached objects over TLS, and refuses it without TLS", async () => {
