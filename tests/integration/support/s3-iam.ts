@@ -1,8 +1,9 @@
 /**
  * Maps recorded S3 REST requests to the IAM authorization they need (AWS S3 docs: "Required
- * permissions for Amazon S3 API operations"), and evaluates them with @cloud-copilot/iam-simulate.
+ * permissions for Amazon S3 API operations"), and evaluates them with the program's simulator (tools/simulate.ts).
  */
-import { runSimulation } from "@cloud-copilot/iam-simulate";
+import { PolicyDocument } from "../../../iam/document";
+import { simulate } from "../../../tools/simulate";
 import type { S3Request } from "./s3";
 
 export interface IamCall {
@@ -99,10 +100,8 @@ export function iamCallsFor(request: S3Request, partition = "aws"): IamCall[] {
 
 export interface SimulationContext {
   principalArn: string;
-  accountId: string;
-  identityPolicy: object;
-  resourcePolicy?: object;
-  contextVariables?: Record<string, string>;
+  identityPolicy: PolicyDocument;
+  resourcePolicy?: PolicyDocument;
 }
 
 export interface Verdict {
@@ -111,37 +110,20 @@ export interface Verdict {
   result: string;
 }
 
-/** Simulates each distinct (action, resource) pair; returns one verdict per pair. */
+/** Simulates each distinct (action, resource) pair with the program's simulator; one verdict per pair. */
 export async function simulateCalls(calls: IamCall[], ctx: SimulationContext): Promise<Verdict[]> {
   const distinct = new Map<string, IamCall>();
   for (const c of calls) distinct.set(`${c.action} ${c.resource}`, c);
   const verdicts: Verdict[] = [];
   for (const c of distinct.values()) {
-    const outcome = await runSimulation(
-      {
-        request: {
-          principal: ctx.principalArn,
-          action: c.action,
-          resource: { resource: c.resource, accountId: ctx.accountId },
-          contextVariables: {
-            "aws:PrincipalArn": ctx.principalArn,
-            "aws:PrincipalAccount": ctx.accountId,
-            ...ctx.contextVariables,
-          },
-        },
-        identityPolicies: [{ name: "under-test", policy: ctx.identityPolicy }],
-        resourcePolicy: ctx.resourcePolicy,
-        serviceControlPolicies: [],
-        resourceControlPolicies: [],
-      },
-      {},
-    );
-    if (outcome.resultType === "error") {
-      throw new Error(
-        `simulation of ${c.action} on ${c.resource} failed: ${JSON.stringify(outcome.errors)}`,
-      );
-    }
-    verdicts.push({ action: c.action, resource: c.resource, result: outcome.overallResult });
+    const result = await simulate({
+      principalArn: ctx.principalArn,
+      identityPolicies: [ctx.identityPolicy],
+      action: c.action,
+      resourceArn: c.resource,
+      resourcePolicy: ctx.resourcePolicy,
+    });
+    verdicts.push({ action: c.action, resource: c.resource, result });
   }
   return verdicts;
 }
