@@ -1,5 +1,6 @@
 /** Creates the components for a validated config, each in its account's provider. */
 import * as aws from "@pulumi/aws";
+import * as eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CentralRegistry } from "./components/central-registry";
@@ -52,9 +53,13 @@ export function deployHub(config: HubConfig, plan: AccessPlan) {
     const provider = accountProvider(`account-${account.name}`, account, tagsFor(account.name));
     // A created cluster's node role: its pull policy waits for the role, not for the cluster.
     const createdNodeRoleNames: Record<string, pulumi.Output<string>> = {};
+    // The eks plugin constructs eks.Cluster; one explicit instance per account that creates any.
+    const eksProvider = account.clusters.some((c) => c.kind === "created")
+      ? new eks.Provider(`account-${account.name}-eks`)
+      : undefined;
     for (const cluster of account.clusters) {
       const created =
-        cluster.kind === "created"
+        cluster.kind === "created" && eksProvider
           ? new EksCluster(
               cluster.name,
               {
@@ -62,7 +67,7 @@ export function deployHub(config: HubConfig, plan: AccessPlan) {
                 registryHost: config.registry.host,
                 deployRoleArn: account.deployRoleArn,
               },
-              { providers: { aws: provider } },
+              { providers: { aws: provider, eks: eksProvider } },
             )
           : undefined;
       if (created) createdNodeRoleNames[cluster.name] = created.nodeRoleName;

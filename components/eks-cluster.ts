@@ -24,7 +24,9 @@ const NODE_POLICIES = [
 
 /**
  * A cluster the program creates, with an OIDC provider and a node role named up front.
- * Needs `opts.providers.aws`: the cluster's account's provider.
+ * Needs `opts.providers.aws` (the cluster's account's provider) and `opts.providers.eks`:
+ * eks.Cluster is a remote component, constructed by the eks plugin, so with default providers
+ * disabled the engine refuses it unless an explicit eks provider is handed to it.
  */
 export class EksCluster extends pulumi.ComponentResource {
   /** kubectl access to the cluster, through the account's deploy role. */
@@ -35,7 +37,7 @@ export class EksCluster extends pulumi.ComponentResource {
   readonly nodeRoleName: pulumi.Output<string>;
 
   constructor(name: string, args: EksClusterArgs, opts: pulumi.ComponentResourceOptions) {
-    const { aws: provider } = requireProviders("EksCluster", opts, ["aws"]);
+    const providers = requireProviders("EksCluster", opts, ["aws", "eks"]);
     super("registry-hub:eks:EksCluster", name, {}, opts);
     const { cluster } = args;
     const nodeRole = new aws.iam.Role(
@@ -84,8 +86,9 @@ export class EksCluster extends pulumi.ComponentResource {
           ? mirrorUserData(args.registryHost, cluster.cache.port)
           : undefined,
       },
-      // A remote component: its aws children see only providers handed to it by package.
-      { parent: this, dependsOn: attachments, providers: { aws: provider } },
+      // A remote component: it is constructed by the eks provider given here, and its aws
+      // children see only the providers handed to it by package.
+      { parent: this, dependsOn: attachments, providers },
     );
     this.kubeconfig = eksCluster.kubeconfigJson;
     this.oidcIssuer = eksCluster.oidcIssuer;

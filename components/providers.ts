@@ -52,6 +52,7 @@ export function accountProvider(
 /** The providers a component can be given, by package, in `opts.providers`. */
 export interface ComponentProviders {
   aws: pulumi.ProviderResource;
+  eks: pulumi.ProviderResource;
   kubernetes: pulumi.ProviderResource;
 }
 

@@ -128,5 +128,18 @@ describe("what holds data is protected", () => {
         ),
       /EksCluster needs an explicit provider/,
     );
+    assert.throws(
+      () =>
+        new EksCluster(
+          "aws-only",
+          {
+            cluster: created,
+            registryHost: config.registry.host,
+            deployRoleArn: "arn:aws:iam::1:role/x",
+          },
+          awsOnly,
+        ),
+      /EksCluster needs an explicit provider for its account: opts\.providers\.eks$/,
+    );
   });
 });

@@ -17,8 +17,8 @@ import * as path from "path";
 // Tools
 
 const ROOT = path.resolve(__dirname, "../../..");
-/** distribution v3.1.1, the registry the cache deploys (../shared/bin/README.md). */
-export const REGISTRY_V3 = path.resolve(ROOT, "../shared/bin/registry-v3");
+/** distribution v3.1.1, the registry the cache deploys, built by .ci/install-tools (tools/registry). */
+export const REGISTRY_V3 = path.join(ROOT, ".tools/bin/registry");
 /** Helm, installed by .ci/install-helm (or any helm on PATH). */
 export const HELM = [path.join(ROOT, ".tools/bin/helm")].find((p) => fs.existsSync(p)) ?? "helm";
 
@@ -37,7 +37,7 @@ const HOW_TO_GET: Record<string, string> = {
   umoci: "apt-get install umoci",
   containerd: "apt-get install containerd",
   ctr: "apt-get install containerd",
-  "registry-v3": `../shared beside the repository (${REGISTRY_V3})`,
+  "registry-v3": "bash .ci/install-tools registry",
   helm: "bash .ci/install-helm",
   nginx: "apt-get install nginx-light",
 };
