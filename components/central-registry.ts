@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { EncryptionSettings, ScanningSettings } from "../config/repository-options";
 import { RepositoryPlan } from "../plan/access";
 import { inputsOnly } from "./inputs-only";
-import { requireProviders } from "./providers";
+import { KEEPS_DATA, requireProviders } from "./providers";
 
 export interface CentralRegistryArgs {
   /** The registry's account id (ECR's registry id). */
@@ -62,8 +62,7 @@ export class CentralRegistry extends pulumi.ComponentResource {
         {
           parent: this,
           // Images are data: a repository leaves the config without ever being deleted.
-          protect: true,
-          retainOnDelete: true,
+          ...KEEPS_DATA,
           // ECR fixes encryption at creation, so a change would replace the repository and its
           // images: the registry's encryption reaches new repositories only.
           ignoreChanges: ["encryptionConfigurations"],
@@ -73,14 +72,15 @@ export class CentralRegistry extends pulumi.ComponentResource {
         aws.ecr.RepositoryPolicy,
         `${name}-${repository.name}`,
         { repository: repo.name, policy: policyText },
-        { parent: this },
+        // Deleted before the repository, it would open the images to the account's principals.
+        { parent: this, ...KEEPS_DATA },
       );
       if (lifecyclePolicyText) {
         inputsOnly(
           aws.ecr.LifecyclePolicy,
           `${name}-${repository.name}`,
           { repository: repo.name, policy: lifecyclePolicyText },
-          { parent: this },
+          { parent: this, ...KEEPS_DATA },
         );
       }
     }
@@ -127,7 +127,7 @@ export class CentralRegistry extends pulumi.ComponentResource {
         deletionWindowInDays: 30,
       },
       // Without the key, every image of the repositories it encrypts is lost.
-      { parent: this, protect: true, retainOnDelete: true },
+      { parent: this, ...KEEPS_DATA },
     );
     return key.arn;
   }

@@ -82,3 +82,13 @@ export function requireProviders<K extends keyof ComponentProviders>(
     K
   >;
 }
+
+/**
+ * The options of everything that holds data (repositories, the cache bucket, the registry's KMS
+ * key) and of what guards it or goes with it (a repository's policy and lifecycle policy, the
+ * bucket's policy, public access block, ownership, encryption and lifecycle). The engine refuses
+ * to delete any of them, so removing or renaming one in the config fails the update before a
+ * single one is deleted (tests/engine); `pulumi state unprotect` then lets it leave the state
+ * while it stays in AWS.
+ */
+export const KEEPS_DATA = { protect: true, retainOnDelete: true } as const;

@@ -6,7 +6,7 @@ import { ROOT_PREFIX, cacheRegistryConfig } from "../cache/registry-config";
 import { ClusterModel } from "../config/model";
 import { renderPolicy } from "../iam/document";
 import { cacheBucketPolicy, serviceAccountTrustPolicy } from "../iam/cache-storage";
-import { clusterTag, requireProviders } from "./providers";
+import { KEEPS_DATA, clusterTag, requireProviders } from "./providers";
 
 export interface RegistryCacheArgs {
   /** The cluster's model, with its cache settings. */
@@ -57,7 +57,7 @@ export class RegistryCache extends pulumi.ComponentResource {
       `${name}-bucket`,
       { bucket: cache.bucketName, forceDestroy: false, tags: clusterTag(cluster.name) },
       // Cached layers are data too; removing the cache from config keeps the bucket.
-      { parent: this, protect: true, retainOnDelete: true },
+      { parent: this, ...KEEPS_DATA },
     );
     new aws.s3.BucketPublicAccessBlock(
       `${name}-bucket`,
@@ -68,12 +68,12 @@ export class RegistryCache extends pulumi.ComponentResource {
         ignorePublicAcls: true,
         restrictPublicBuckets: true,
       },
-      { parent: this },
+      { parent: this, ...KEEPS_DATA },
     );
     new aws.s3.BucketOwnershipControls(
       `${name}-bucket`,
       { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
-      { parent: this },
+      { parent: this, ...KEEPS_DATA },
     );
     new aws.s3.BucketServerSideEncryptionConfiguration(
       `${name}-bucket`,
@@ -81,7 +81,7 @@ export class RegistryCache extends pulumi.ComponentResource {
         bucket: bucket.id,
         rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
       },
-      { parent: this },
+      { parent: this, ...KEEPS_DATA },
     );
     new aws.s3.BucketPolicy(
       `${name}-bucket`,
@@ -96,7 +96,7 @@ export class RegistryCache extends pulumi.ComponentResource {
           }),
         ),
       },
-      { parent: this },
+      { parent: this, ...KEEPS_DATA },
     );
     new aws.s3.BucketLifecycleConfiguration(
       `${name}-bucket`,
@@ -118,7 +118,7 @@ export class RegistryCache extends pulumi.ComponentResource {
           },
         ],
       },
-      { parent: this },
+      { parent: this, ...KEEPS_DATA },
     );
 
     const role = new aws.iam.Role(

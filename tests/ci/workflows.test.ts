@@ -144,6 +144,24 @@ describe("GitHub workflows", () => {
       assert.deepStrictEqual(needsOf(job), ["checks"]);
     });
 
+    it("sets up Go from the tools' go.mod and caches the built tools before .ci/run", () => {
+      const steps = workflow.jobs["checks"].steps;
+      const at = (predicate: (s: Step) => boolean) => steps.findIndex(predicate);
+      const setupGo = at((s) => uses(s, "actions/setup-go"));
+      const cache = at((s) => uses(s, "actions/cache"));
+      const run = at((s) => s.run === "bash .ci/run");
+      assert.ok(
+        setupGo >= 0 && cache >= 0 && setupGo < run && cache < run,
+        "setup-go, cache, then .ci/run",
+      );
+      assert.equal(steps[setupGo].with?.["go-version-file"], "tools/pulumi/go.mod");
+      assert.equal(steps[cache].with?.["path"], "~/.cache/registry-hub-tools");
+      assert.match(
+        String(steps[cache].with?.["key"]),
+        /hashFiles\('tools\/\*\/go\.mod', 'tools\/\*\/go\.sum'/,
+      );
+    });
+
     it("previews sandbox and prod with the policy pack and a comment on the pull request", () => {
       assert.deepStrictEqual(job.strategy?.matrix?.["stack"], ["sandbox", "prod"]);
       const step = assertPulumiJob(job, "preview", "${{ matrix.stack }}");

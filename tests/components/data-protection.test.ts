@@ -64,11 +64,16 @@ describe("what holds data is protected", () => {
     assert.equal(repos.length, config.repositories.length);
     for (const repo of repos)
       assert.deepEqual(repo, { ...repo, protect: true, retainOnDelete: true });
-    const policies = seen.filter((s) => s.type === "aws:ecr/repositoryPolicy:RepositoryPolicy");
-    assert.ok(
-      policies.every((p) => !p.protect),
-      "policies follow config freely",
+    // Unprotected, the engine deleted a removed repository's policy before it refused to
+    // delete the repository (tests/engine/stacks.test.ts): the images stayed, their guard went.
+    const guards = seen.filter(
+      (s) =>
+        s.type === "aws:ecr/repositoryPolicy:RepositoryPolicy" ||
+        s.type === "aws:ecr/lifecyclePolicy:LifecyclePolicy",
     );
+    assert.ok(guards.length >= config.repositories.length);
+    for (const guard of guards)
+      assert.deepEqual(guard, { ...guard, protect: true, retainOnDelete: true });
   });
 
   it("protects and retains the cache bucket", async () => {
@@ -83,10 +88,17 @@ describe("what holds data is protected", () => {
           transformations: [recorder(seen)],
         }),
     );
-    const buckets = seen.filter((s) => s.type === "aws:s3/bucket:Bucket");
-    assert.deepEqual(buckets, [
-      { type: "aws:s3/bucket:Bucket", protect: true, retainOnDelete: true },
+    const bucketAndSettings = seen.filter((s) => s.type.startsWith("aws:s3/"));
+    assert.deepEqual(bucketAndSettings.map((s) => s.type).sort(), [
+      "aws:s3/bucket:Bucket",
+      "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+      "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+      "aws:s3/bucketPolicy:BucketPolicy",
+      "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+      "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
     ]);
+    for (const resource of bucketAndSettings)
+      assert.deepEqual(resource, { ...resource, protect: true, retainOnDelete: true });
   });
 
   it("components that must run in one account refuse to start without a provider", () => {
