@@ -7,6 +7,8 @@ import { CentralRegistry } from "./components/central-registry";
 import { ConsumerAccess, ConsumerPolicy } from "./components/consumer-access";
 import { EksCluster, adoptedKubeconfig } from "./components/eks-cluster";
 import { accountProvider, accountTags } from "./components/providers";
+import { awsProfileName } from "./naming/aws";
+import { credentialTargets } from "./plan/credentials";
 import { RegistryCache } from "./components/registry-cache";
 import { RegistryGuardrail } from "./components/registry-guardrail";
 import { ClusterModel, HubConfig } from "./config/model";
@@ -14,10 +16,17 @@ import { AccessPlan } from "./plan/access";
 
 /** Takes the prepared model and plan as they are: nothing here checks or plans again. */
 export function deployHub(config: HubConfig, plan: AccessPlan) {
-  const tagsFor = (account: string) => accountTags(config.tags, pulumi.getStack(), account);
+  const stack = pulumi.getStack();
+  const tagsFor = (account: string) => accountTags(config.tags, stack, account);
+  const targets = new Map(credentialTargets(config).map((t) => [t.name, t]));
+  const profileOf = (target: string) => awsProfileName(stack, target);
+  const providerFor = (target: string, tags: Record<string, string>) => {
+    const { accountId, region } = targets.get(target)!;
+    return accountProvider(target, { accountId, region, profile: profileOf(target) }, tags);
+  };
   // The guardrail lives in the management account but serves the registry account.
   const registryTags = tagsFor("registry");
-  const registryProvider = accountProvider("registry", config.registry, registryTags);
+  const registryProvider = providerFor("registry", registryTags);
   const registry = new CentralRegistry(
     "central",
     {
@@ -31,15 +40,7 @@ export function deployHub(config: HubConfig, plan: AccessPlan) {
   );
 
   if (config.organization && plan.guardrail) {
-    const management = accountProvider(
-      "organization",
-      {
-        accountId: config.organization.managementAccountId,
-        region: config.registry.region,
-        deployRoleArn: config.organization.deployRoleArn,
-      },
-      registryTags,
-    );
+    const management = providerFor("organization", registryTags);
     new RegistryGuardrail(
       "registry-guardrail",
       { registryAccountId: config.registry.accountId, policyText: plan.guardrail.policyText },
@@ -50,7 +51,8 @@ export function deployHub(config: HubConfig, plan: AccessPlan) {
   const caches: Record<string, { endpoint: string; bucket: string; roleArn: string }> = {};
   const consumerPolicies: Record<string, Record<string, ConsumerPolicy>> = {};
   for (const account of config.accounts) {
-    const provider = accountProvider(`account-${account.name}`, account, tagsFor(account.name));
+    const target = `account-${account.name}`;
+    const provider = providerFor(target, tagsFor(account.name));
     // A created cluster's node role: its pull policy waits for the role, not for the cluster.
     const createdNodeRoleNames: Record<string, pulumi.Output<string>> = {};
     // The eks plugin constructs eks.Cluster; one explicit instance per account that creates any.
@@ -65,7 +67,7 @@ export function deployHub(config: HubConfig, plan: AccessPlan) {
               {
                 cluster,
                 registryHost: config.registry.host,
-                deployRoleArn: account.deployRoleArn,
+                awsProfile: profileOf(target),
               },
               { providers: { aws: provider, eks: eksProvider } },
             )
@@ -74,7 +76,7 @@ export function deployHub(config: HubConfig, plan: AccessPlan) {
       const { cache } = cluster;
       if (!cache) continue;
       const { kubeconfig, oidcIssuer } =
-        created ?? adoptedCluster(cluster, account.deployRoleArn, provider);
+        created ?? adoptedCluster(cluster, profileOf(target), provider);
       const kubernetes = new k8s.Provider(`${cluster.name}-k8s`, { kubeconfig });
       const cacheRole = plan.pullers.find((p) => p.kind === "cache" && p.cluster === cluster);
       const registryCache = new RegistryCache(
@@ -119,12 +121,12 @@ export function deployHub(config: HubConfig, plan: AccessPlan) {
 }
 
 /** How the program reaches a cluster it did not create: through the `eks` settings of its config. */
-function adoptedCluster(cluster: ClusterModel, deployRoleArn: string, provider: aws.Provider) {
+function adoptedCluster(cluster: ClusterModel, awsProfile: string, provider: aws.Provider) {
   if (cluster.kind !== "adopted" || !cluster.eks)
     throw new Error(`${cluster.configPath}: an adopted cluster with a cache needs eks`);
   const { clusterName, oidcIssuer } = cluster.eks;
   return {
-    kubeconfig: adoptedKubeconfig(clusterName, cluster.region, deployRoleArn, provider),
+    kubeconfig: adoptedKubeconfig(clusterName, cluster.region, awsProfile, provider),
     oidcIssuer,
   };
 }

@@ -11,8 +11,8 @@ export interface EksClusterArgs {
   readonly cluster: CreatedClusterModel;
   /** The central registry host, whose pulls the nodes send through the cache. */
   readonly registryHost: string;
-  /** The role kubectl access assumes, the account's deploy role. */
-  readonly deployRoleArn: string;
+  /** The AWS profile of the cluster's account, which kubectl access goes through. */
+  readonly awsProfile: string;
 }
 
 const NODE_POLICIES = [
@@ -81,7 +81,7 @@ export class EksCluster extends pulumi.ComponentResource {
         // Applied to the AWS resources the component creates; its provider adds the account's.
         tags: clusterTag(cluster.name),
         createOidcProvider: true,
-        providerCredentialOpts: { roleArn: args.deployRoleArn },
+        providerCredentialOpts: { profileName: args.awsProfile },
         nodeUserData: cluster.cache
           ? mirrorUserData(args.registryHost, cluster.cache.port)
           : undefined,
@@ -101,11 +101,11 @@ export class EksCluster extends pulumi.ComponentResource {
   }
 }
 
-/** kubectl access to an adopted cluster, through the account's deploy role. */
+/** kubectl access to an adopted cluster, through the account's AWS profile. */
 export function adoptedKubeconfig(
   clusterName: string,
   region: string,
-  deployRoleArn: string,
+  awsProfile: string,
   provider: aws.Provider,
 ): pulumi.Output<string> {
   const found = aws.eks.getClusterOutput({ name: clusterName }, { provider });
@@ -137,8 +137,8 @@ export function adoptedKubeconfig(
               clusterName,
               "--region",
               region,
-              "--role-arn",
-              deployRoleArn,
+              "--profile",
+              awsProfile,
             ],
           },
         },

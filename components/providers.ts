@@ -5,7 +5,8 @@ import { HUB_TAG_PREFIX } from "../config/schema";
 export interface AccountTarget {
   accountId: string;
   region: string;
-  deployRoleArn: string;
+  /** The AWS profile that holds the credentials for the account (naming/aws.ts awsProfileName). */
+  profile: string;
 }
 
 /** The hub's own tag keys, next to the config's tags on every taggable resource. */
@@ -33,8 +34,10 @@ export function clusterTag(cluster: string): Record<string, string> {
 }
 
 /**
- * One provider per account: it assumes that account's deploy role, refuses any other account,
- * and tags everything it creates (defaultTags, so no resource can forget them).
+ * One provider per account: it acts through the account's AWS profile (which assumes the deploy
+ * role on deploys and the read-only preview role in pull-request previews, see
+ * tools/aws-profiles.ts), refuses any other account, and tags everything it creates
+ * (defaultTags, so no resource can forget them).
  */
 export function accountProvider(
   name: string,
@@ -43,7 +46,7 @@ export function accountProvider(
 ): aws.Provider {
   return new aws.Provider(name, {
     region: target.region as aws.Region,
-    assumeRoles: [{ roleArn: target.deployRoleArn, sessionName: "registry-hub" }],
+    profile: target.profile,
     allowedAccountIds: [target.accountId],
     defaultTags: { tags },
   });

@@ -55,6 +55,8 @@ export interface AccountModel {
   accountId: string;
   region: string;
   deployRoleArn: string;
+  /** The read-only role pull-request previews assume; unset, the account has none. */
+  previewRoleArn?: string;
   clusters: ClusterModel[];
 }
 
@@ -80,6 +82,7 @@ export interface HubConfig {
     region: string;
     partition: string;
     deployRoleArn: string;
+    previewRoleArn?: string;
     admins: string[];
     /** The registry endpoint, e.g. 333333333333.dkr.ecr.us-east-1.amazonaws.com */
     host: string;
@@ -89,7 +92,7 @@ export interface HubConfig {
   };
   access: { mode: AccessMode; organizationId?: string };
   /** Set when the config names the management account: the registry account gets an SCP. */
-  organization?: { managementAccountId: string; deployRoleArn: string };
+  organization?: { managementAccountId: string; deployRoleArn: string; previewRoleArn?: string };
   repositories: RepositoryModel[];
   accounts: AccountModel[];
 }
@@ -126,6 +129,7 @@ export function buildModel(input: HubConfigInput): HubConfig {
         accountId: account.accountId,
         region,
         deployRoleArn: account.deployRoleArn,
+        previewRoleArn: account.previewRoleArn,
         clusters: account.clusters.map((cluster, c): ClusterModel => {
           const cacheRole = cacheRoleName(cluster.name);
           const nodeRoleArn =

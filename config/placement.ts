@@ -28,6 +28,7 @@ function partitionProblems(input: PartialConfig): string[] {
       problems.push(`${configPath(path)}: is in partition ${other}; ${where}`);
   };
   arn(input.registry?.deployRoleArn, ["registry", "deployRoleArn"]);
+  arn(input.registry?.previewRoleArn, ["registry", "previewRoleArn"]);
   (input.registry?.admins ?? []).forEach((a, i) => arn(a, ["registry", "admins", i]));
   (input.pushers ?? []).forEach((p, i) => arn(p?.principalArn, ["pushers", i, "principalArn"]));
   (input.accounts ?? []).forEach((account, a) => {
@@ -38,6 +39,7 @@ function partitionProblems(input: PartialConfig): string[] {
       );
     }
     arn(account?.deployRoleArn, ["accounts", a, "deployRoleArn"]);
+    arn(account?.previewRoleArn, ["accounts", a, "previewRoleArn"]);
     (account?.clusters ?? []).forEach((cluster, c) =>
       arn(cluster?.nodeRoleArn, ["accounts", a, "clusters", c, "nodeRoleArn"]),
     );

@@ -420,6 +420,11 @@ export const hubConfigSchema = z.strictObject({
       deployRoleArn: roleArn.describe(
         "ARN of the IAM role of the registry account (like arn:aws:iam::<account>:role/pulumi-deploy) that the program's AWS provider assumes to manage the registry. The repository policies let only it and the admins change repositories; to replace it, add the new role to admins first, deploy, then switch.",
       ),
+      previewRoleArn: roleArn
+        .optional()
+        .describe(
+          "ARN of a read-only IAM role of the registry account (like arn:aws:iam::<account>:role/pulumi-preview) that pull-request previews assume instead of deployRoleArn: `npm run aws-profiles -- --role preview` points the program's AWS profile for this account at it. Without it, this account cannot be previewed with read-only credentials.",
+        ),
       admins: z
         .array(roleArn)
         .min(1, "name at least one admin role, so nobody is locked out")
@@ -468,6 +473,11 @@ export const hubConfigSchema = z.strictObject({
       deployRoleArn: roleArn.describe(
         "ARN of the IAM role of the management account (like arn:aws:iam::<account>:role/pulumi-deploy) that the program assumes to create the service control policy and attach it to the registry account.",
       ),
+      previewRoleArn: roleArn
+        .optional()
+        .describe(
+          "ARN of a read-only IAM role of the management account (like arn:aws:iam::<account>:role/pulumi-preview) that pull-request previews assume instead of deployRoleArn: `npm run aws-profiles -- --role preview` points the program's AWS profile for this account at it. Without it, this account cannot be previewed with read-only credentials.",
+        ),
     })
     .optional()
     .describe(
@@ -537,6 +547,11 @@ export const hubConfigSchema = z.strictObject({
         deployRoleArn: roleArn.describe(
           "ARN of the IAM role of this account (like arn:aws:iam::<account>:role/pulumi-deploy) that the program's AWS provider (and the Kubernetes access to its clusters) assumes; the provider refuses to act in any other account.",
         ),
+        previewRoleArn: roleArn
+          .optional()
+          .describe(
+            "ARN of a read-only IAM role of this account (like arn:aws:iam::<account>:role/pulumi-preview) that pull-request previews assume instead of deployRoleArn: `npm run aws-profiles -- --role preview` points the program's AWS profile for this account at it. Without it, this account cannot be previewed with read-only credentials.",
+          ),
         region: region
           .optional()
           .describe(

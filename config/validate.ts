@@ -151,6 +151,11 @@ function crossReferenceProblems(input: PartialConfig): string[] {
     ["registry", "deployRoleArn"],
     "the deploy role",
   );
+  inRegistryAccount(
+    input.registry?.previewRoleArn,
+    ["registry", "previewRoleArn"],
+    "the preview role",
+  );
   (input.registry?.admins ?? []).forEach((arn, i) =>
     inRegistryAccount(arn, ["registry", "admins", i], "an admin"),
   );
@@ -164,11 +169,10 @@ function crossReferenceProblems(input: PartialConfig): string[] {
       "is the registry account; service control policies never apply to the management account, so keep the registry in a member account",
     );
   }
-  if (!sameAccount(input.organization?.deployRoleArn, management)) {
-    problem(
-      ["organization", "deployRoleArn"],
-      `must be a role of the management account ${management}`,
-    );
+  for (const key of ["deployRoleArn", "previewRoleArn"] as const) {
+    if (!sameAccount(input.organization?.[key], management)) {
+      problem(["organization", key], `must be a role of the management account ${management}`);
+    }
   }
   problems.push(
     ...unique(pushers, "pushers", "name", "pusher name"),
@@ -215,8 +219,10 @@ function crossReferenceProblems(input: PartialConfig): string[] {
         "is the registry account; clusters run in consumer accounts",
       );
     }
-    if (!sameAccount(account?.deployRoleArn, account?.accountId)) {
-      problem(["accounts", a, "deployRoleArn"], `must be a role of account ${account?.accountId}`);
+    for (const key of ["deployRoleArn", "previewRoleArn"] as const) {
+      if (!sameAccount(account?.[key], account?.accountId)) {
+        problem(["accounts", a, key], `must be a role of account ${account?.accountId}`);
+      }
     }
   });
   for (const { account, cluster, a, c } of clusters) {

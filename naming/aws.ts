@@ -57,3 +57,14 @@ export function cacheBucketName(cluster: string, accountId: string): string {
 
 /** The Kubernetes service account the cache's pods run as, which its IRSA role trusts. */
 export const CACHE_SERVICE_ACCOUNT = "registry-cache";
+
+/**
+ * The AWS profile the program's provider for one account (and `aws eks get-token` for its
+ * clusters) uses. Which role the profile assumes is the job's choice, not the program's: the
+ * deploy role for `pulumi up`, the read-only preview role for pull-request previews
+ * (npm run aws-profiles). So the provider's inputs are the same in both, and a preview after a
+ * deploy shows no change to any provider.
+ */
+export function awsProfileName(stack: string, target: string): string {
+  return `registry-hub-${stack}-${target}`;
+}

@@ -61,8 +61,17 @@ function needsOf(job: Job): string[] {
   return job.needs === undefined ? [] : ([] as string[]).concat(job.needs);
 }
 
-/** The job must run Pulumi with OIDC credentials, the policy pack and the given command. */
-function assertPulumiJob(job: Job, command: string, stack: string): Step {
+/**
+ * The job must run Pulumi with OIDC credentials, the policy pack and the given command, its AWS
+ * profiles written by `npm run aws-profiles` for `role`, and its Pulumi token from `tokenSecret`.
+ */
+function assertPulumiJob(
+  job: Job,
+  command: string,
+  stack: string,
+  role: "deploy" | "preview",
+  tokenSecret: string,
+): Step {
   const credentials = stepIndex(job, (s) => uses(s, ACTION.awsCredentials), "configuring AWS");
   const pulumi = stepIndex(job, (s) => uses(s, ACTION.pulumi), "running pulumi/actions");
   assert.ok(credentials < pulumi, "AWS credentials come before Pulumi");
@@ -77,7 +86,16 @@ function assertPulumiJob(job: Job, command: string, stack: string): Step {
   assert.strictEqual(step.with?.["command"], command);
   assert.strictEqual(step.with?.["stack-name"], stack);
   assert.strictEqual(step.with?.["policyPacks"], "policy-pack");
-  assert.strictEqual(step.env?.["PULUMI_ACCESS_TOKEN"], "${{ secrets.PULUMI_ACCESS_TOKEN }}");
+  assert.strictEqual(step.env?.["PULUMI_ACCESS_TOKEN"], `\${{ secrets.${tokenSecret} }}`);
+  const profilesAt = stepIndex(
+    job,
+    (s) => /npm run --silent aws-profiles/.test(s.run ?? ""),
+    "the AWS profiles",
+  );
+  const profiles = job.steps[profilesAt].run ?? "";
+  assert.match(profiles, new RegExp(`--role ${role} > "\\$\\{RUNNER_TEMP\\}/aws-config"$`));
+  assert.ok(credentials < profilesAt && profilesAt < pulumi);
+  assert.strictEqual(step.env?.["AWS_CONFIG_FILE"], "${{ runner.temp }}/aws-config");
   // The pack's own dependencies are installed before Pulumi loads it.
   stepIndex(job, (s) => s.run === "npm ci --prefix policy-pack", "installing the policy pack");
   return step;
@@ -162,9 +180,24 @@ describe("GitHub workflows", () => {
       );
     });
 
+    it("gives the pull request's code no write credential: no deploy role, no deploy token", () => {
+      for (const [name, pullRequestJob] of Object.entries(workflow.jobs)) {
+        const text = JSON.stringify(pullRequestJob);
+        assert.doesNotMatch(text, /secrets\.PULUMI_(ACCESS|SANDBOX|PROD)_TOKEN/, name);
+        assert.doesNotMatch(text, /vars\.AWS_[A-Z_]*DEPLOY[A-Z_]*/, name);
+        assert.doesNotMatch(text, /--role deploy/, name);
+      }
+    });
+
     it("previews sandbox and prod with the policy pack and a comment on the pull request", () => {
       assert.deepStrictEqual(job.strategy?.matrix?.["stack"], ["sandbox", "prod"]);
-      const step = assertPulumiJob(job, "preview", "${{ matrix.stack }}");
+      const step = assertPulumiJob(
+        job,
+        "preview",
+        "${{ matrix.stack }}",
+        "preview",
+        "PULUMI_PREVIEW_TOKEN",
+      );
       assert.ok(step.with?.["comment-on-pr"] === true || step.with?.["comment-on-pr"] === "true");
       assert.strictEqual((job.permissions as Record<string, string>)["pull-requests"], "write");
     });
@@ -204,10 +237,15 @@ describe("GitHub workflows", () => {
       const sandbox = workflow.jobs["sandbox"];
       const prod = workflow.jobs["prod"];
       assert.deepStrictEqual(Object.keys(workflow.jobs), ["sandbox", "prod"]);
-      assertPulumiJob(sandbox, "up", "sandbox");
-      assertPulumiJob(prod, "up", "prod");
+      assertPulumiJob(sandbox, "up", "sandbox", "deploy", "PULUMI_SANDBOX_TOKEN");
+      assertPulumiJob(prod, "up", "prod", "deploy", "PULUMI_PROD_TOKEN");
       assert.deepStrictEqual(needsOf(sandbox), []);
       assert.deepStrictEqual(needsOf(prod), ["sandbox"]);
+      // Different credentials: approving prod releases prod's role and token, not sandbox's.
+      const roleOf = (job: Job) =>
+        job.steps.find((s) => uses(s, ACTION.awsCredentials))?.with?.["role-to-assume"];
+      assert.equal(roleOf(sandbox), "${{ vars.AWS_SANDBOX_DEPLOY_ROLE_ARN }}");
+      assert.equal(roleOf(prod), "${{ vars.AWS_PROD_DEPLOY_ROLE_ARN }}");
       const environment = prod.environment;
       assert.strictEqual(
         typeof environment === "string" ? environment : environment?.name,

@@ -133,7 +133,7 @@ describe("what holds data is protected", () => {
           {
             cluster: created,
             registryHost: config.registry.host,
-            deployRoleArn: "arn:aws:iam::1:role/x",
+            awsProfile: "registry-hub-test-account-x",
           },
           // A single `provider` is not the convention: components take `providers` by package.
           { provider: awsOnly.providers.aws },
@@ -147,7 +147,7 @@ describe("what holds data is protected", () => {
           {
             cluster: created,
             registryHost: config.registry.host,
-            deployRoleArn: "arn:aws:iam::1:role/x",
+            awsProfile: "registry-hub-test-account-x",
           },
           awsOnly,
         ),

@@ -1,3 +1,4 @@
+import * as pulumi from "@pulumi/pulumi";
 import * as assert from "node:assert/strict";
 import { installMocks, collect, Registered } from "../../testing/mock-runtime";
 import { copy, deployPlanned, rawStack, stackConfig, validConfig } from "../../testing/stacks";
@@ -23,13 +24,13 @@ describe("the registry guardrail (service control policy; mock runtime)", () => 
     resources = await collect(() => deployHub(config, planAccess(config)));
   });
 
-  it("creates the management account's provider: it assumes that account's deploy role and allows only that account", () => {
+  it("creates the management account's provider: through that account's AWS profile, allowing only that account", () => {
     const provider = ofType("pulumi:providers:aws").find((p) => p.name === "organization");
     assert.ok(provider, "no provider for the management account");
     assert.deepEqual(JSON.parse(provider.inputs.allowedAccountIds), [
       MANAGEMENT.managementAccountId,
     ]);
-    assert.equal(JSON.parse(provider.inputs.assumeRoles)[0].roleArn, MANAGEMENT.deployRoleArn);
+    assert.equal(provider.inputs.profile, `registry-hub-${pulumi.getStack()}-organization`);
   });
 
   it("creates the planned SCP in the management account and attaches it to the registry account", () => {

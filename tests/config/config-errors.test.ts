@@ -23,11 +23,23 @@ type Cluster = {
 };
 type Raw = {
   organization?: { managementAccountId: string; deployRoleArn: string };
-  registry: { accountId: string; deployRoleArn: string; admins?: string[]; admin?: string[] };
+  registry: {
+    accountId: string;
+    deployRoleArn: string;
+    previewRoleArn?: string;
+    admins?: string[];
+    admin?: string[];
+  };
   access: { mode: string; organizationId?: string };
   pushers: { name: string; principalArn: string }[];
   repositories: { name: string; pushers?: string[]; clusters?: string[] }[];
-  accounts: { name: string; accountId: string; deployRoleArn: string; clusters: Cluster[] }[];
+  accounts: {
+    name: string;
+    accountId: string;
+    deployRoleArn: string;
+    previewRoleArn?: string;
+    clusters: Cluster[];
+  }[];
 };
 
 function prodRaw(): Raw {
@@ -224,10 +236,24 @@ const CASES: Case[] = [
     break: (raw) => {
       raw.accounts[0].accountId = "333333333333";
       raw.accounts[0].deployRoleArn = "arn:aws:iam::333333333333:role/pulumi-deploy";
+      raw.accounts[0].previewRoleArn = "arn:aws:iam::333333333333:role/pulumi-preview";
       raw.accounts[0].clusters = [];
     },
     path: "registry-hub:accounts[0].accountId",
     message: /is the registry account/,
+  },
+  {
+    title: "a consumer account's preview role in another account",
+    break: (raw) =>
+      (raw.accounts[0].previewRoleArn = "arn:aws:iam::222222222222:role/pulumi-preview"),
+    path: "registry-hub:accounts[0].previewRoleArn",
+    message: /must be a role of account 111111111111/,
+  },
+  {
+    title: "the registry preview role in a consumer account",
+    break: (raw) => (raw.registry.previewRoleArn = "arn:aws:iam::111111111111:role/pulumi-preview"),
+    path: "registry-hub:registry.previewRoleArn",
+    message: /the preview role must be a role of the registry account 333333333333/,
   },
   {
     title: "the registry deploy role in a consumer account",
