@@ -21,27 +21,45 @@ export const S3_OBJECT_ACTIONS = [
   "s3:PutObject",
 ] as const;
 
-export function registryStorageStatements(partition: string, bucket: string): PolicyStatement[] {
+/**
+ * The cache role's S3 grants. Bucket names are global and this one is predictable, so each
+ * grant also names the bucket's account (s3:ResourceAccount): were the bucket deleted and a
+ * bucket of the same name created in another account, the cache would write nothing there.
+ */
+export function registryStorageStatements(
+  partition: string,
+  bucket: string,
+  bucketAccountId: string,
+): PolicyStatement[] {
+  const inBucketAccount = { StringEquals: { "s3:ResourceAccount": bucketAccountId } };
   return [
     {
       Sid: "RegistryBucket",
       Effect: "Allow",
       Action: [...S3_BUCKET_ACTIONS],
       Resource: bucketArn(partition, bucket),
+      Condition: inBucketAccount,
     },
     {
       Sid: "RegistryObjects",
       Effect: "Allow",
       Action: [...S3_OBJECT_ACTIONS],
       Resource: `${bucketArn(partition, bucket)}/*`,
+      Condition: inBucketAccount,
     },
   ];
 }
 
+/** The cache's bucket: its name and the account it is in (the cluster's). */
+export interface CacheBucket {
+  name: string;
+  accountId: string;
+}
+
 /** The cache role's whole identity policy: its storage, and pulling from the central registry. */
-export function cacheRolePolicy(bucket: string, pull: ConsumerPull): PolicyDocument {
+export function cacheRolePolicy(bucket: CacheBucket, pull: ConsumerPull): PolicyDocument {
   return policyDocument([
-    ...registryStorageStatements(pull.partition, bucket),
+    ...registryStorageStatements(pull.partition, bucket.name, bucket.accountId),
     ...consumerPullStatements(pull),
   ]);
 }

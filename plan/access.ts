@@ -141,7 +141,7 @@ export function planAccess(config: HubConfig, mode: AccessMode = config.access.m
       const { cache } = puller.cluster;
       const policy =
         puller.kind === "cache" && cache
-          ? cacheRolePolicy(cache.bucketName, pull)
+          ? cacheRolePolicy({ name: cache.bucketName, accountId: puller.cluster.accountId }, pull)
           : consumerPullPolicy(pull);
       return {
         ...puller,
