@@ -113,6 +113,7 @@ export function planAccess(config: HubConfig, mode: AccessMode = config.access.m
     registryGuardrailPolicy({
       adminArns: config.registry.admins,
       deployRoleArn: config.registry.deployRoleArn,
+      pusherArns: sortedUnique(config.repositories.flatMap((r) => r.pusherArns)),
     });
   const registryKey =
     config.registry.encryption &&
