@@ -107,6 +107,11 @@ export interface CacheBucketPolicyInput {
   cacheRoleArn: string;
   /** The account's deploy role: the only principal that manages the bucket, and may purge it. */
   deployRoleArn: string;
+  /**
+   * The role about to replace the deploy role (a rotation, docs/operations.md): admitted like
+   * the deploy role while it is set, so the new role can update the policy once it deploys.
+   */
+  nextDeployRoleArn?: string;
 }
 
 /**
@@ -129,7 +134,10 @@ export interface CacheBucketPolicyInput {
 export function cacheBucketPolicy(input: CacheBucketPolicyInput): PolicyDocument {
   const arn = bucketArn(input.partition, input.bucket);
   const objects = `${arn}/*`;
-  const deployRoles = [input.deployRoleArn];
+  const deployRoles = [
+    input.deployRoleArn,
+    ...(input.nextDeployRoleArn ? [input.nextDeployRoleArn] : []),
+  ];
   const except = (principals: string[]) => ({
     ArnNotEquals: { "aws:PrincipalArn": oneOrMany(principals) },
   });

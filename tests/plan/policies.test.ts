@@ -4,6 +4,7 @@ import { PolicyStatement } from "../../iam/document";
 import { inlinePoliciesByRole, planAccess } from "../../plan/access";
 import { policySizeProblems } from "../../plan/limits";
 import { validateConfig } from "../../config/validate";
+import { prepare } from "../../prepare";
 import { SCP_SIZE_LIMIT } from "../../iam/registry-guardrail";
 import { ACCESS_MODES } from "../../config/schema";
 import { copy, rawStack, stackConfig, validConfig } from "../../testing/stacks";
@@ -130,5 +131,32 @@ describe("the registry account's service control policy and its size", () => {
       problems[0],
       /^registry-hub:organization: the registry account's service control policy would be \d,\d{3} characters, over AWS Organizations' 5,120 limit; /,
     );
+  });
+});
+
+describe("a consumer account's nextDeployRoleArn (rotating its deploy role)", () => {
+  const withNext = (next: string) => {
+    const raw = copy(rawStack("prod")) as unknown as {
+      accounts: { accountId: string; nextDeployRoleArn?: string }[];
+    };
+    raw.accounts[1].nextDeployRoleArn = next.replace("<account>", raw.accounts[1].accountId);
+    return prepare(raw);
+  };
+
+  it("takes another role of the account, and refuses one of another account, partition, or the deploy role itself", () => {
+    assert.ok(withNext("arn:aws:iam::<account>:role/pulumi-deploy-2").ok);
+    const refused = (next: string) => {
+      const prepared = withNext(next);
+      return prepared.ok ? [] : prepared.problems;
+    };
+    assert.deepEqual(refused("arn:aws:iam::999900000009:role/pulumi-deploy-2"), [
+      "registry-hub:accounts[1].nextDeployRoleArn: must be a role of account 222222222222",
+    ]);
+    assert.deepEqual(refused("arn:aws-cn:iam::<account>:role/pulumi-deploy-2"), [
+      "registry-hub:accounts[1].nextDeployRoleArn: must be in the partition of deployRoleArn",
+    ]);
+    assert.deepEqual(refused("arn:aws:iam::<account>:role/pulumi-deploy"), [
+      "registry-hub:accounts[1].nextDeployRoleArn: is deployRoleArn itself; set it only to the role that will replace it",
+    ]);
   });
 });

@@ -38,6 +38,7 @@ describe("the cache bucket's policy (IAM simulator)", () => {
   };
   const resourcePolicy = cacheBucketPolicy(policyInput);
   const otherRole = `arn:aws:iam::${puller.cluster.accountId}:role/ops-admin`;
+  const newDeployRole = `arn:aws:iam::${puller.cluster.accountId}:role/pulumi-deploy-2`;
   const decide = (
     principalArn: string,
     action: string,
@@ -155,5 +156,46 @@ describe("the cache bucket's policy (IAM simulator)", () => {
     assert.equal(await decide(account.deployRoleArn, "s3:ListBucket", bucketArn), "Allowed");
     assert.equal(await decide(account.deployRoleArn, "s3:DeleteObject", objectArn), "Allowed");
     assert.equal(await decide(otherRole, "s3:DeleteObject", objectArn), "ExplicitlyDenied");
+  });
+
+  describe("rotating the account's deploy role (docs/operations.md)", () => {
+    const guarded = ["s3:PutBucketPolicy", "s3:PutLifecycleConfiguration", "s3:DeleteBucket"];
+    const during = cacheBucketPolicy({ ...policyInput, nextDeployRoleArn: newDeployRole });
+    const after = cacheBucketPolicy({ ...policyInput, deployRoleArn: newDeployRole });
+
+    it("without nextDeployRoleArn, a new deploy role is locked out of the bucket policy it must update", async () => {
+      for (const action of guarded)
+        assert.equal(await decide(newDeployRole, action, bucketArn), "ExplicitlyDenied", action);
+    });
+
+    it("while nextDeployRoleArn names it, the new role may update the policy and lifecycle, as the old one still may", async () => {
+      for (const role of [account.deployRoleArn, newDeployRole])
+        for (const action of guarded)
+          assert.equal(
+            await decide(role, action, bucketArn, { policy: during }),
+            "Allowed",
+            `${role}: ${action}`,
+          );
+      assert.equal(
+        await decide(newDeployRole, "s3:GetObject", objectArn, { policy: during }),
+        "ExplicitlyDenied",
+      );
+    });
+
+    it("once deployRoleArn is the new role and nextDeployRoleArn is gone, the old role is refused", async () => {
+      for (const action of [...guarded, "s3:DeleteObject"]) {
+        const arn = action === "s3:DeleteObject" ? objectArn : bucketArn;
+        assert.equal(
+          await decide(account.deployRoleArn, action, arn, { policy: after }),
+          "ExplicitlyDenied",
+          action,
+        );
+        assert.equal(
+          await decide(newDeployRole, action, arn, { policy: after }),
+          "Allowed",
+          action,
+        );
+      }
+    });
   });
 });
