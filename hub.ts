@@ -89,6 +89,7 @@ export function deployHub(config: HubConfig, plan: AccessPlan) {
           registryHost: config.registry.host,
           registryRegion: config.registry.region,
           deployRoleArn: account.deployRoleArn,
+          nextDeployRoleArn: account.nextDeployRoleArn,
         },
         { providers: { aws: provider, kubernetes } },
       );

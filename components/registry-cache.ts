@@ -23,6 +23,8 @@ export interface RegistryCacheArgs {
   readonly registryRegion: string;
   /** The account's deploy role, the only principal that may change the bucket policy. */
   readonly deployRoleArn: string;
+  /** The role about to replace the deploy role, admitted like it during a rotation. */
+  readonly nextDeployRoleArn?: string;
 }
 
 /**
@@ -93,6 +95,7 @@ export class RegistryCache extends pulumi.ComponentResource {
             bucket: cache.bucketName,
             cacheRoleArn: cache.roleArn,
             deployRoleArn: args.deployRoleArn,
+            nextDeployRoleArn: args.nextDeployRoleArn,
           }),
         ),
       },

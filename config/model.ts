@@ -57,6 +57,8 @@ export interface AccountModel {
   deployRoleArn: string;
   /** The read-only role pull-request previews assume; unset, the account has none. */
   previewRoleArn?: string;
+  /** Only during a rotation: the role about to replace deployRoleArn (docs/operations.md). */
+  nextDeployRoleArn?: string;
   clusters: ClusterModel[];
 }
 
@@ -130,6 +132,7 @@ export function buildModel(input: HubConfigInput): HubConfig {
         region,
         deployRoleArn: account.deployRoleArn,
         previewRoleArn: account.previewRoleArn,
+        nextDeployRoleArn: account.nextDeployRoleArn,
         clusters: account.clusters.map((cluster, c): ClusterModel => {
           const cacheRole = cacheRoleName(cluster.name);
           const nodeRoleArn =

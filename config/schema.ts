@@ -418,7 +418,7 @@ export const hubConfigSchema = z.strictObject({
         "AWS region of the registry, like us-east-1: where the repositories live, and the region of every account that names none. Its partition (aws, aws-cn, aws-us-gov, ...) is the one the registry's roles, the pushers, and every account's region and roles must be in.",
       ),
       deployRoleArn: roleArn.describe(
-        "ARN of the IAM role of the registry account (like arn:aws:iam::<account>:role/pulumi-deploy) that the program's AWS provider assumes to manage the registry. The repository policies let only it and the admins change repositories; to replace it, add the new role to admins first, deploy, then switch.",
+        "ARN of the IAM role of the registry account (like arn:aws:iam::<account>:role/pulumi-deploy) that the program's AWS profile for the registry assumes on deploys (`npm run aws-profiles -- --role deploy`) to manage the registry. The repository policies let only it and the admins change repositories; to replace it, add the new role to admins first, deploy, then switch.",
       ),
       previewRoleArn: roleArn
         .optional()
@@ -537,33 +537,52 @@ export const hubConfigSchema = z.strictObject({
     ),
   accounts: z
     .array(
-      z.strictObject({
-        name: simpleName.describe(
-          "The account's name in this config, unique; its resources carry it in the registry-hub:account tag.",
-        ),
-        accountId: accountId.describe(
-          "The consumer account's id, unique and not the registry account's; 12 digits, quoted in YAML.",
-        ),
-        deployRoleArn: roleArn.describe(
-          "ARN of the IAM role of this account (like arn:aws:iam::<account>:role/pulumi-deploy) that the program's AWS provider (and the Kubernetes access to its clusters) assumes; the provider refuses to act in any other account.",
-        ),
-        previewRoleArn: roleArn
-          .optional()
-          .describe(
-            "ARN of a read-only IAM role of this account (like arn:aws:iam::<account>:role/pulumi-preview) that pull-request previews assume instead of deployRoleArn: `npm run aws-profiles -- --role preview` points the program's AWS profile for this account at it. Without it, this account cannot be previewed with read-only credentials.",
+      z
+        .strictObject({
+          name: simpleName.describe(
+            "The account's name in this config, unique; its resources carry it in the registry-hub:account tag.",
           ),
-        region: region
-          .optional()
-          .describe(
-            "AWS region of this account's clusters and caches; omitted, the registry's region. In the registry's partition: images are not shared across partitions.",
+          accountId: accountId.describe(
+            "The consumer account's id, unique and not the registry account's; 12 digits, quoted in YAML.",
           ),
-        clusters: z
-          .array(clusterSchema)
-          .default([])
-          .describe(
-            "The account's EKS clusters that pull from the registry, each adopted (nodeRoleArn) or created (create).",
+          deployRoleArn: roleArn.describe(
+            "ARN of the IAM role of this account (like arn:aws:iam::<account>:role/pulumi-deploy) that the program's AWS profile for this account assumes on deploys (`npm run aws-profiles -- --role deploy`), for its AWS provider and the Kubernetes access to its clusters; the provider refuses to act in any other account. The cache buckets' policies let only it manage the buckets; to replace it, set nextDeployRoleArn first.",
           ),
-      }),
+          nextDeployRoleArn: roleArn
+            .optional()
+            .describe(
+              "Only while replacing deployRoleArn: the role of this account that will replace it. The cache buckets' policies admit it like the deploy role, so it can update them once it deploys. Set it and deploy (with the current role), then move it to deployRoleArn, remove this key and deploy again: the old role is refused from then on.",
+            ),
+          previewRoleArn: roleArn
+            .optional()
+            .describe(
+              "ARN of a read-only IAM role of this account (like arn:aws:iam::<account>:role/pulumi-preview) that pull-request previews assume instead of deployRoleArn: `npm run aws-profiles -- --role preview` points the program's AWS profile for this account at it. Without it, this account cannot be previewed with read-only credentials.",
+            ),
+          region: region
+            .optional()
+            .describe(
+              "AWS region of this account's clusters and caches; omitted, the registry's region. In the registry's partition: images are not shared across partitions.",
+            ),
+          clusters: z
+            .array(clusterSchema)
+            .default([])
+            .describe(
+              "The account's EKS clusters that pull from the registry, each adopted (nodeRoleArn) or created (create).",
+            ),
+        })
+        .superRefine((account, ctx) => {
+          // Within one account entry, like the create settings' subnets; validate.ts checks deployRoleArn.
+          const next = account.nextDeployRoleArn;
+          if (next === undefined) return;
+          const problem = (message: string) =>
+            ctx.addIssue({ code: "custom", path: ["nextDeployRoleArn"], message });
+          if (next.split(":")[4] !== account.accountId)
+            problem(`must be a role of account ${account.accountId}`);
+          else if (next.split(":")[1] !== account.deployRoleArn.split(":")[1])
+            problem("must be in the partition of deployRoleArn");
+          else if (next === account.deployRoleArn)
+            problem("is deployRoleArn itself; set it only to the role that will replace it");
+        }),
     )
     .describe(
       "The consumer accounts and their clusters: each gets its own AWS provider, and its clusters' node roles the inline pull policy.",

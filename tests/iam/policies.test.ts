@@ -160,7 +160,7 @@ describe("consumer pull policy", () => {
 
 describe("cache policies", () => {
   it("grants bucket actions on the bucket ARN and object actions on object ARNs (bucket/* alone answers HTTP 500)", () => {
-    const [bucket, objects] = registryStorageStatements("aws", "b");
+    const [bucket, objects] = registryStorageStatements("aws", "b", "222222222222");
     assert.equal(bucket.Resource, "arn:aws:s3:::b");
     assert.deepEqual(actions(bucket), [
       "s3:GetBucketLocation",
@@ -172,6 +172,13 @@ describe("cache policies", () => {
       actions(objects).includes("s3:GetObject") && actions(objects).includes("s3:PutObject"),
     );
     assert.ok(!actions(objects).includes("s3:ListBucket"));
+  });
+
+  it("scopes every S3 grant to the bucket's own account (s3:ResourceAccount)", () => {
+    for (const statement of registryStorageStatements("aws", "b", "222222222222"))
+      assert.deepEqual(statement.Condition, {
+        StringEquals: { "s3:ResourceAccount": "222222222222" },
+      });
   });
 
   it("trusts one service account and the STS audience, and strips https:// from the issuer", () => {

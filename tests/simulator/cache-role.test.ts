@@ -2,6 +2,7 @@ import * as assert from "node:assert/strict";
 import { simulate } from "../../tools/simulate";
 import { planAccess } from "../../plan/access";
 import { policyDocument } from "../../iam/document";
+import { S3_BUCKET_ACTIONS, S3_OBJECT_ACTIONS } from "../../iam/cache-storage";
 import { stackConfig } from "../../testing/stacks";
 
 describe("the cache's IRSA role (IAM simulator)", () => {
@@ -61,6 +62,28 @@ describe("the cache's IRSA role (IAM simulator)", () => {
     );
     assert.equal(await asRole("s3:PutBucketPolicy", `arn:aws:s3:::${bucket}`), "ImplicitlyDenied");
     assert.equal(await asRole("s3:DeleteBucket", `arn:aws:s3:::${bucket}`), "ImplicitlyDenied");
+  });
+
+  it("gets nothing from a bucket of the same name in another account (s3:ResourceAccount)", async () => {
+    const requests = [
+      ...S3_BUCKET_ACTIONS.map((action) => ({ action, resourceArn: `arn:aws:s3:::${bucket}` })),
+      ...S3_OBJECT_ACTIONS.map((action) => ({
+        action,
+        resourceArn: `arn:aws:s3:::${bucket}/cache/docker/registry/v2/blobs/x/data`,
+      })),
+    ];
+    for (const { action, resourceArn } of requests) {
+      const inAccount = (account: string) =>
+        simulate({
+          principalArn: role.principalArn,
+          identityPolicies: [role.policy],
+          action,
+          resourceArn,
+          context: { "s3:ResourceAccount": account },
+        });
+      assert.equal(await inAccount(role.cluster.accountId), "Allowed", action);
+      assert.equal(await inAccount("444400000001"), "ImplicitlyDenied", action);
+    }
   });
 
   it("granting everything on bucket/* only leaves the list calls denied: the registry's HTTP 500", async () => {
