@@ -340,6 +340,25 @@ describe("the cache on distribution v3.1.1, as the chart renders it", function (
       assert.ok(hungCacheClosedWithinSeconds() <= 30, `${hungCacheClosedWithinSeconds()} s`);
     });
 
+    it("the registry container's root filesystem is read-only, even if the values say otherwise", async () => {
+      const registry = rendered.pod.containers.find((c) => c.name === "registry")!;
+      assert.equal(registry.securityContext?.readOnlyRootFilesystem, true);
+      assert.equal(registry.securityContext?.allowPrivilegeEscalation, false);
+      const values = programValues(HELPER_LIFETIME_SECONDS) as { containerSecurityContext: object };
+      const loosened = await renderChart(
+        {
+          ...values,
+          containerSecurityContext: {
+            ...values.containerSecurityContext,
+            readOnlyRootFilesystem: false,
+          },
+        },
+        dir,
+      );
+      const again = loosened.pod.containers.find((c) => c.name === "registry")!;
+      assert.equal(again.securityContext?.readOnlyRootFilesystem, true);
+    });
+
     it("rolls the pods when a script changes, and only then", async () => {
       const values = programValues(HELPER_LIFETIME_SECONDS);
       const again = await renderChart(values, dir);

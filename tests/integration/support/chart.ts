@@ -26,6 +26,7 @@ export interface Container {
   livenessProbe?: Probe;
   readinessProbe?: Probe;
   restartPolicy?: string;
+  securityContext?: { readOnlyRootFilesystem?: boolean; allowPrivilegeEscalation?: boolean };
 }
 
 export interface Probe {
