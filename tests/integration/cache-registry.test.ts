@@ -585,6 +585,12 @@ describe("the cache on distribution v3.1.1, as the chart renders it", function (
         listeningSockets(instance.pid),
         [`127.0.0.1:${debugPort}`, `127.0.0.1:${port}`].sort(),
       );
+      // With metrics on, v3's debug listener on the node's loopback also serves pprof and
+      // expvar (docs/cache.md says so): whoever shares the node's network namespace reads them.
+      for (const debugPath of ["/debug/pprof/", "/debug/vars"]) {
+        const response = await httpRequest(`http://127.0.0.1:${debugPort}${debugPath}`);
+        assert.equal(response.status, 200, debugPath);
+      }
 
       // The metrics proxy's own config, from the rendered ConfigMap, pointed at this machine.
       const nginxDir = path.join(dir, "nginx");
