@@ -4,7 +4,7 @@
  * `validate.ts`.
  */
 import { z } from "zod";
-import { display } from "./display";
+import { unknownPartition } from "./partitions";
 import {
   checkEncryptionRegion,
   checkLifecycleRuleCount,
@@ -30,18 +30,6 @@ export const TOKEN_REFRESHER_IMAGE =
   "public.ecr.aws/aws-cli/aws-cli:2.22.35@sha256:6977c83ae3dc99f28fcf8276b9ea5eec33833cd5be40574b34112e98113ec7a2";
 
 const accountId = z.string().regex(/^\d{12}$/, "not a 12-digit AWS account id");
-/** The partitions the AWS SDKs know (their partitions.json); ARNs name one of these. */
-export const PARTITIONS = [
-  "aws",
-  "aws-cn",
-  "aws-us-gov",
-  "aws-iso",
-  "aws-iso-b",
-  "aws-iso-e",
-  "aws-iso-f",
-  "aws-eusc",
-] as const;
-
 /**
  * IAM's CreateRole rules (IAM API Reference): RoleName 1-64 characters of [\w+=,.@-]; Path is
  * "/" or "/.../" of at most 512 characters. In an ARN the path sits between "role" and the name.
@@ -50,9 +38,8 @@ export function roleArnProblem(arn: string): string | undefined {
   const match = /^arn:([^:]*):iam::(\d{12}):role(\/.*)$/s.exec(arn);
   if (!match) return "not an IAM role ARN";
   const [, partition, , resource] = match;
-  if (!(PARTITIONS as readonly string[]).includes(partition)) {
-    return `not an IAM role ARN: no AWS partition is called ${display(partition)} (${PARTITIONS.join(", ")})`;
-  }
+  const unknown = unknownPartition(partition);
+  if (unknown) return `not an IAM role ARN: ${unknown}`;
   const slash = resource.lastIndexOf("/");
   const path = resource.slice(0, slash + 1);
   const name = resource.slice(slash + 1);
