@@ -312,7 +312,7 @@ export const clusterSchema = z
     nodeRoleArn: roleArn
       .optional()
       .describe(
-        "Adopt an existing cluster: the ARN of its nodes' IAM role in this account (arn:<partition>:iam::<account>:role/<path><name>), which gets the inline pull policy registry-hub-central-ecr-pull. Give nodeRoleArn or create, not both; no other cluster may use the same role.",
+        "Adopt an existing cluster: the ARN of its nodes' IAM role in this account (arn:<partition>:iam::<account>:role/<path><name>), which gets the inline pull policy registry-hub-central-ecr-pull. Give nodeRoleArn or create, not both; no other cluster may use the same role (IAM role names are unique in an account whatever the path and case, so role/a and role/team/A are one role).",
       ),
     eks: z
       .strictObject({
