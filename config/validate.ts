@@ -252,15 +252,19 @@ function crossReferenceProblems(input: PartialConfig): string[] {
     }
     const region = account?.region ?? input.registry?.region;
     const issuer = cluster?.eks?.oidcIssuer;
-    if (
-      typeof issuer === "string" &&
-      typeof region === "string" &&
-      !issuer.startsWith(`oidc.eks.${region}.`)
-    ) {
-      problem(
-        ["accounts", a, "clusters", c, "eks", "oidcIssuer"],
-        `is not in the account's region ${region}`,
-      );
+    if (typeof issuer === "string" && typeof region === "string") {
+      // EKS's endpoints end in .amazonaws.com, in China (aws-cn) in .amazonaws.com.cn.
+      const partition = partitionOf(region);
+      const host = `oidc.eks.${region}.amazonaws.com${partition === "aws-cn" ? ".cn" : ""}`;
+      const path = ["accounts", a, "clusters", c, "eks", "oidcIssuer"];
+      if (!issuer.startsWith(`oidc.eks.${region}.`)) {
+        problem(path, `is not in the account's region ${region}`);
+      } else if (!issuer.startsWith(`${host}/`)) {
+        problem(
+          path,
+          `has host ${display(issuer.slice(0, issuer.indexOf("/")))}; EKS issuers of region ${region} (partition ${partition}) are on ${host}`,
+        );
+      }
     }
   }
 

@@ -3,6 +3,7 @@
  * one thing in a config with every option on and expects the problem at its config path.
  */
 import * as assert from "node:assert/strict";
+import { display } from "../../config/display";
 import { RawConfig } from "../../config/validate";
 import { prepare } from "../../prepare";
 import { everyOptionRaw } from "../../testing/stacks";
@@ -43,6 +44,18 @@ const CASES: { title: string; break: (raw: Raw) => void; path: string; message: 
     break: (raw) => (raw.tags.team = "x".repeat(257)),
     path: "registry-hub:tags.team",
     message: /at most 256/,
+  },
+  {
+    title: "a tag key of 129 characters outside the Basic Multilingual Plane",
+    break: (raw) => (raw.tags["\u{20000}".repeat(129)] = "x"),
+    path: `registry-hub:tags[${display("\u{20000}".repeat(129))}]`,
+    message: /: a tag key has 1-128 characters$/,
+  },
+  {
+    title: "a tag value of 257 characters outside the Basic Multilingual Plane",
+    break: (raw) => (raw.tags.team = "\u{20000}".repeat(257)),
+    path: "registry-hub:tags.team",
+    message: /: a tag value has at most 256 characters$/,
   },
   {
     title: "more tags than leave room for the hub's",
@@ -201,6 +214,14 @@ const CASES: { title: string; break: (raw: Raw) => void; path: string; message: 
 describe("config check of tags and repository options", () => {
   it("accepts the config with every option on", () => {
     const validation = prepare(everyOptionRaw());
+    assert.ok(validation.ok, validation.ok ? "" : validation.problems.join("\n"));
+  });
+
+  it("counts tag keys and values in characters, as AWS does, not in UTF-16 units", () => {
+    // U+20000 is a letter (CJK) that takes two UTF-16 units.
+    const raw = everyOptionRaw() as Raw;
+    raw.tags["\u{20000}".repeat(128)] = "\u{20000}".repeat(256);
+    const validation = prepare(raw);
     assert.ok(validation.ok, validation.ok ? "" : validation.problems.join("\n"));
   });
 
