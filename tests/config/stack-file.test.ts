@@ -10,6 +10,7 @@ import { LineCounter, parse } from "yaml";
 import { readPlainYaml } from "../../config/plain-yaml";
 import {
   MAX_FULL_YAML_CHARACTERS,
+  MAX_STACK_FILE_CHARACTERS,
   StackFileError,
   namespaced,
   rawConfigFromYaml,
@@ -317,6 +318,13 @@ describe("stack files: the fast reader reads what the YAML parser reads, or leav
       assert.deepEqual(actual, expected);
     });
   }
+
+  it("refuses a file over 16 MiB before reading it", () => {
+    expectOne(
+      stack(`  registry-hub:x: ${"x".repeat(MAX_STACK_FILE_CHARACTERS)}\n`),
+      /^Pulumi\.test\.yaml: is larger than 16 MiB; a config of 100,000 repositories \(ECR's quota per registry\) is about 4\.3 MB$/,
+    );
+  });
 
   it("refuses what it does not read in a file too large for the parser, with line and column", () => {
     const filler = "  registry-hub:x:\n" + "    - a\n".repeat(MAX_FULL_YAML_CHARACTERS / 8);
