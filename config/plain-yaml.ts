@@ -86,6 +86,11 @@ const WHAT: Record<string, string> = {
   "%": "a directive (%)",
 };
 
+interface FlowFrame {
+  node: TreeNode;
+  state: "item" | "colon" | "value" | "comma";
+}
+
 interface Open {
   node: TreeNode;
   indent: number;
@@ -382,36 +387,37 @@ class Reader {
     return this.scalar(line[column] === "'" ? inner.replace(/''/g, "'") : inner, column);
   }
 
+  /** Opens a flow collection at column `i`, within the depth bound. */
+  private flowPush(frames: FlowFrame[], i: number) {
+    if (this.open.length + frames.length >= this.maxDepth)
+      this.stop(this.at(i), `nesting deeper than ${this.maxDepth} levels`);
+    frames.push({
+      node: this.node(this.line[i] === "[" ? "seq" : "map", this.at(i)),
+      state: "item",
+    });
+  }
+
+  /** Puts a finished node where the frame on top expects one. */
+  private flowPlace(frames: FlowFrame[], node: TreeNode, i: number) {
+    const frame = frames[frames.length - 1];
+    if (frame.node.kind === "seq") {
+      frame.node.items.push(node);
+      frame.state = "comma";
+    } else if (frame.state === "item") {
+      if (node.kind !== "scalar") this.stop(this.at(i), "a collection as a map key");
+      frame.node.keys.push(node);
+      frame.state = "colon";
+    } else {
+      frame.node.items.push(node);
+      frame.state = "comma";
+    }
+  }
+
   /** A flow collection that closes on its line: [a, "b"], {k: v}, nested; returns it and the column after it. */
   private flow(column: number): [TreeNode, number] {
     const line = this.line;
-    type Frame = {
-      node: TreeNode;
-      state: "item" | "colon" | "value" | "comma";
-    };
-    const frames: Frame[] = [];
-    const base = this.open.length;
-    const push = (i: number) => {
-      if (base + frames.length >= this.maxDepth)
-        this.stop(this.at(i), `nesting deeper than ${this.maxDepth} levels`);
-      frames.push({ node: this.node(line[i] === "[" ? "seq" : "map", this.at(i)), state: "item" });
-    };
-    /** Puts a finished node where the frame on top expects one. */
-    const place = (node: TreeNode, i: number) => {
-      const frame = frames[frames.length - 1];
-      if (frame.node.kind === "seq") {
-        frame.node.items.push(node);
-        frame.state = "comma";
-      } else if (frame.state === "item") {
-        if (node.kind !== "scalar") this.stop(this.at(i), "a collection as a map key");
-        frame.node.keys.push(node);
-        frame.state = "colon";
-      } else {
-        frame.node.items.push(node);
-        frame.state = "comma";
-      }
-    };
-    push(column);
+    const frames: FlowFrame[] = [];
+    this.flowPush(frames, column);
     let i = column + 1;
     for (;;) {
       while (line.charCodeAt(i) === 32) i++;
@@ -423,7 +429,7 @@ class Reader {
         frames.pop();
         i++;
         if (frames.length === 0) return [frame.node, i];
-        place(frame.node, i);
+        this.flowPlace(frames, frame.node, i);
         continue;
       }
       if (frame.state === "comma") {
@@ -442,12 +448,12 @@ class Reader {
         if (frame.node.kind === "map" && frame.state === "item") {
           this.stop(this.at(i), "a collection as a map key");
         }
-        push(i);
+        this.flowPush(frames, i);
         i++;
         continue;
       }
       if (c === '"' || c === "'") {
-        place(this.quoted(i), i);
+        this.flowPlace(frames, this.quoted(i), i);
         i = this.quotedEnd(i);
         continue;
       }
@@ -465,7 +471,7 @@ class Reader {
       if (stopsAtColon && !(frame.node.kind === "map" && frame.state === "item")) {
         this.stop(this.at(j), "a key: value inside a flow list or value");
       }
-      place(this.plain(line.slice(i, j).trimEnd(), i), i);
+      this.flowPlace(frames, this.plain(line.slice(i, j).trimEnd(), i), i);
       i = j;
     }
   }

@@ -449,12 +449,14 @@ class Converter {
         firstAt.set(name, keyNode ?? node);
         const child = this.node(node.items[i], { up: path, key: name }, depth + 1);
         // defineProperty: a key named __proto__ is data here, not the object's prototype.
-        Object.defineProperty(object, name, {
-          value: child.value,
-          enumerable: true,
-          writable: true,
-          configurable: true,
-        });
+        if (name === "__proto__") {
+          Object.defineProperty(object, name, {
+            value: child.value,
+            enumerable: true,
+            writable: true,
+            configurable: true,
+          });
+        } else object[name] = child.value;
         size += child.size;
         height = Math.max(height, child.height + 1);
       }
