@@ -30,6 +30,10 @@ function partitionProblems(input: PartialConfig): string[] {
   arn(input.registry?.deployRoleArn, ["registry", "deployRoleArn"]);
   arn(input.registry?.previewRoleArn, ["registry", "previewRoleArn"]);
   (input.registry?.admins ?? []).forEach((a, i) => arn(a, ["registry", "admins", i]));
+  const encryption = input.registry?.encryption;
+  if (encryption && "kmsKeyArn" in encryption)
+    arn(encryption.kmsKeyArn, ["registry", "encryption", "kmsKeyArn"]);
+  arn(input.organization?.deployRoleArn, ["organization", "deployRoleArn"]);
   (input.pushers ?? []).forEach((p, i) => arn(p?.principalArn, ["pushers", i, "principalArn"]));
   (input.accounts ?? []).forEach((account, a) => {
     if (account?.region !== undefined && partitionOf(account.region) !== partition) {

@@ -4,6 +4,8 @@
  * are ECR's (API reference and user guide), checked here so `pulumi preview` fails, not `up`.
  */
 import { z } from "zod";
+import { display } from "./display";
+import { unknownPartition } from "./partitions";
 
 /** ECR rejects more lifecycle rules than this in one policy (service quota, not adjustable). */
 export const MAX_LIFECYCLE_RULES = 50;
@@ -169,19 +171,39 @@ export function checkLifecycleRuleCount(
   }
 }
 
-const kmsKeyArn = z
-  .string()
-  .regex(
-    /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/,
-    "not a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)",
-  );
+/** KMS key ids (KMS API Reference, KeyId): a UUID, or mrk- and 32 hex digits for a multi-Region key. */
+const KMS_KEY_ID =
+  /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/;
+
+/** arn:<partition>:kms:<region>:<account>:key/<key id>; its partition and region are checked against the registry's. */
+function kmsKeyArnProblem(arn: string): string | undefined {
+  const match = /^arn:([^:]*):kms:[a-z0-9-]+:\d{12}:key\/(.*)$/s.exec(arn);
+  if (!match) return "not a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key id>)";
+  const [, partition, keyId] = match;
+  const unknown = unknownPartition(partition);
+  if (unknown) return `not a KMS key ARN: ${unknown}`;
+  if (!KMS_KEY_ID.test(keyId)) {
+    return (
+      `key id ${display(keyId)} is not a KMS key id: a UUID like ` +
+      "1234abcd-12ab-34cd-56ef-1234567890ab, or mrk- and 32 hex digits for a multi-Region key"
+    );
+  }
+  return undefined;
+}
+
+const kmsKeyArn = z.string().superRefine((arn, ctx) => {
+  const problem = kmsKeyArnProblem(arn);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+});
 
 export const encryptionSchema = z
   .union(
     [
       z.strictObject({
         kmsKeyArn: kmsKeyArn.describe(
-          "A KMS key of your own, in the registry's region; its key policy must let the deploy " +
+          "A KMS key of your own, by its key ARN (arn:<partition>:kms:<region>:<account>:key/<key id>, " +
+            "the key id a UUID or mrk- and 32 hex digits), in the registry's region and partition; " +
+            "its key policy must let the deploy " +
             "role use it through ECR (kms:CreateGrant, kms:RetireGrant, kms:DescribeKey).",
         ),
       }),

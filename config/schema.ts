@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { display } from "./display";
+import { unknownPartition } from "./partitions";
 import {
   checkEncryptionRegion,
   checkLifecycleRuleCount,
@@ -30,18 +31,6 @@ export const TOKEN_REFRESHER_IMAGE =
   "public.ecr.aws/aws-cli/aws-cli:2.22.35@sha256:6977c83ae3dc99f28fcf8276b9ea5eec33833cd5be40574b34112e98113ec7a2";
 
 const accountId = z.string().regex(/^\d{12}$/, "not a 12-digit AWS account id");
-/** The partitions the AWS SDKs know (their partitions.json); ARNs name one of these. */
-export const PARTITIONS = [
-  "aws",
-  "aws-cn",
-  "aws-us-gov",
-  "aws-iso",
-  "aws-iso-b",
-  "aws-iso-e",
-  "aws-iso-f",
-  "aws-eusc",
-] as const;
-
 /**
  * IAM's CreateRole rules (IAM API Reference): RoleName 1-64 characters of [\w+=,.@-]; Path is
  * "/" or "/.../" of at most 512 characters. In an ARN the path sits between "role" and the name.
@@ -50,9 +39,8 @@ export function roleArnProblem(arn: string): string | undefined {
   const match = /^arn:([^:]*):iam::(\d{12}):role(\/.*)$/s.exec(arn);
   if (!match) return "not an IAM role ARN";
   const [, partition, , resource] = match;
-  if (!(PARTITIONS as readonly string[]).includes(partition)) {
-    return `not an IAM role ARN: no AWS partition is called ${display(partition)} (${PARTITIONS.join(", ")})`;
-  }
+  const unknown = unknownPartition(partition);
+  if (unknown) return `not an IAM role ARN: ${unknown}`;
   const slash = resource.lastIndexOf("/");
   const path = resource.slice(0, slash + 1);
   const name = resource.slice(slash + 1);
@@ -106,28 +94,110 @@ const repositoryName = z
     /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/,
     "not a valid ECR repository name (lower-case letters, digits, and . _ - / between them)",
   );
-/** The issuer as IAM uses it in condition keys: host and path, without https://. */
+/**
+ * The issuer as IAM uses it in condition keys: host and path, without https://. EKS names a
+ * cluster's issuer by 32 hex digits in capitals; its host's suffix is the partition's, which
+ * config/validate.ts checks against the account's region.
+ */
 const oidcIssuer = bounded(
   // IAM's CreateOpenIDConnectProvider takes the issuer URL with https://, at most 255 characters.
   255 - "https://".length,
   "an OIDC provider URL has at most 255 characters with https://",
-  /^oidc\.eks\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/id\/[A-Z0-9]+$/,
-  "not an EKS OIDC issuer (oidc.eks.<region>.amazonaws.com/id/<ID>, without https://)",
+  /^oidc\.eks\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/id\/[0-9A-F]{32}$/,
+  "not an EKS OIDC issuer (oidc.eks.<region>.amazonaws.com/id/<ID>, the ID 32 hex digits in capitals as EKS makes it, without https://)",
 );
 
+/**
+ * The image reference grammar that kubelet and containerd parse (distribution's reference
+ * package): <registry host>[:<port>]/<path>[:<tag>]@<digest>. A reference it refuses leaves
+ * the pods in InvalidImageName.
+ */
+const IMAGE_DOMAIN_COMPONENT = /^([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])$/;
+const IMAGE_IPV6_HOST = /^\[[0-9a-fA-F:]+\]$/;
+const IMAGE_PATH_COMPONENT = /^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*$/;
+const IMAGE_TAG = /^[\w][\w.-]{0,127}$/;
+const IMAGE_DIGEST = /^sha256:[a-f0-9]{64}$/;
+/** The grammar's limit on the name: registry host, port and path together. */
+const IMAGE_NAME_MAX = 255;
+
+/** Why `reference` is not an image reference pinned by digest, or undefined. */
+function pinnedImageProblem(reference: string): string | undefined {
+  const at = reference.indexOf("@");
+  const slash = reference.indexOf("/");
+  if (at < 0 || slash < 0 || slash > at || !IMAGE_DIGEST.test(reference.slice(at + 1))) {
+    return "an image pinned by digest, like <registry>/<repository>:<tag>@sha256:<64 hex>";
+  }
+  let name = reference.slice(0, at);
+  let tag: string | undefined;
+  const colon = name.lastIndexOf(":");
+  if (colon > name.lastIndexOf("/")) {
+    tag = name.slice(colon + 1);
+    name = name.slice(0, colon);
+  }
+  const domain = name.slice(0, slash);
+  const portAt = domain.startsWith("[") ? domain.indexOf("]:") + 1 : domain.indexOf(":");
+  const host = portAt > 0 ? domain.slice(0, portAt) : domain;
+  const port = portAt > 0 ? domain.slice(portAt + 1) : undefined;
+  if (
+    !IMAGE_IPV6_HOST.test(host) &&
+    !host.split(".").every((c) => IMAGE_DOMAIN_COMPONENT.test(c))
+  ) {
+    return `registry host ${display(host)} is not a host name (letters, digits and - between dots) in the image reference grammar`;
+  }
+  if (
+    port !== undefined &&
+    !(/^\d{1,5}$/.test(port) && Number(port) >= 1 && Number(port) <= 65535)
+  ) {
+    return `registry port ${display(port)} is not a port (1-65535)`;
+  }
+  const component = name
+    .slice(slash + 1)
+    .split("/")
+    .find((c) => !IMAGE_PATH_COMPONENT.test(c));
+  if (component !== undefined) {
+    return (
+      `repository path component ${display(component)} is not one the image reference grammar ` +
+      "allows: lower-case letters and digits, separated by one . or _, by __, or by dashes"
+    );
+  }
+  if (name.length > IMAGE_NAME_MAX) {
+    return `the image name (registry and repository) has ${name.length.toLocaleString("en-US")} characters; image references allow at most ${IMAGE_NAME_MAX}`;
+  }
+  if (tag !== undefined && !IMAGE_TAG.test(tag)) {
+    return `tag ${display(tag)} is not an image tag: 1-128 letters, digits, _ . and -, not starting with . or -`;
+  }
+  return undefined;
+}
+
 /** A container image by digest, so every node runs the same bytes whatever a tag now says. */
-const pinnedImage = z
-  .string()
-  .regex(
-    /^[a-z0-9.-]+(:\d+)?\/[a-z0-9._/-]+(:[\w.-]+)?@sha256:[0-9a-f]{64}$/,
-    "an image pinned by digest, like <registry>/<repository>:<tag>@sha256:<64 hex>",
-  );
+const pinnedImage = z.string().superRefine((reference, ctx) => {
+  const problem = pinnedImageProblem(reference);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+});
 
 /** AWS's tag character set (Tagging AWS resources, tag naming rules): letters, digits, spaces, + - = . _ : / @. */
 const TAG_TEXT = /^[\p{L}\p{N}\p{Z}+\-=._:/@]*$/u;
 /** The hub adds registry-hub:stack, registry-hub:account and registry-hub:cluster; AWS allows 50 per resource. */
 export const MAX_CONFIG_TAGS = 47;
 export const HUB_TAG_PREFIX = `${PROJECT}:`;
+
+/**
+ * A tag key, its first problem only. AWS counts characters (Unicode code points) in keys and
+ * values alike, and so do zod's min and max.
+ */
+const tagKey = z
+  .string()
+  .min(1, "a tag key has 1-128 characters")
+  .max(128, "a tag key has 1-128 characters")
+  .regex(TAG_TEXT, "a tag key may hold letters, digits, spaces and + - = . _ : / @ only")
+  .refine(
+    (key) => !key.toLowerCase().startsWith("aws:"),
+    "tag keys starting with aws: are reserved for AWS",
+  )
+  .refine(
+    (key) => !key.startsWith(HUB_TAG_PREFIX),
+    `tag keys starting with ${HUB_TAG_PREFIX} are the hub's own`,
+  );
 
 export const tagsSchema = z
   .record(
@@ -146,17 +216,10 @@ export const tagsSchema = z
       });
     }
     for (const key of keys) {
-      const problem =
-        key.length < 1 || key.length > 128
-          ? "a tag key has 1-128 characters"
-          : !TAG_TEXT.test(key)
-            ? "a tag key may hold letters, digits, spaces and + - = . _ : / @ only"
-            : key.toLowerCase().startsWith("aws:")
-              ? "tag keys starting with aws: are reserved for AWS"
-              : key.startsWith(HUB_TAG_PREFIX)
-                ? `tag keys starting with ${HUB_TAG_PREFIX} are the hub's own`
-                : undefined;
-      if (problem) ctx.addIssue({ code: "custom", path: [key], message: problem });
+      const parsed = tagKey.safeParse(key);
+      if (!parsed.success) {
+        ctx.addIssue({ code: "custom", path: [key], message: parsed.error.issues[0].message });
+      }
     }
   });
 
@@ -220,7 +283,9 @@ export const cacheSchema = z
           ),
       })
       .prefault({})
-      .describe("Container images, pinned by digest (copies in your own registry work too)."),
+      .describe(
+        "Container images, pinned by digest (copies in your own registry work too): <registry>[:<port>]/<repository>[:<tag>]@sha256:<64 hex>, as the image reference grammar has them (path components of lower-case letters and digits, tags of at most 128 characters, the name at most 255).",
+      ),
   })
   .superRefine((cache, ctx) => {
     if (cache.metrics.enabled && [cache.port, cache.port + 1].includes(cache.metrics.port)) {
@@ -325,7 +390,7 @@ export const clusterSchema = z
     nodeRoleArn: roleArn
       .optional()
       .describe(
-        "Adopt an existing cluster: the ARN of its nodes' IAM role in this account (arn:<partition>:iam::<account>:role/<path><name>), which gets the inline pull policy registry-hub-central-ecr-pull. Give nodeRoleArn or create, not both; no other cluster may use the same role.",
+        "Adopt an existing cluster: the ARN of its nodes' IAM role in this account (arn:<partition>:iam::<account>:role/<path><name>), which gets the inline pull policy registry-hub-central-ecr-pull. Give nodeRoleArn or create, not both; no other cluster may use the same role (IAM role names are unique in an account whatever the path and case, so role/a and role/team/A are one role).",
       ),
     eks: z
       .strictObject({
@@ -336,7 +401,7 @@ export const clusterSchema = z
             "The cluster's name in EKS, which the Kubernetes provider looks up (with the account's deploy role) to install the cache.",
           ),
         oidcIssuer: oidcIssuer.describe(
-          "The cluster's OIDC issuer without https://, like oidc.eks.us-east-1.amazonaws.com/id/<ID>, in the account's region: the cache's IAM role trusts its service account through it (IRSA).",
+          "The cluster's OIDC issuer without https://, like oidc.eks.us-east-1.amazonaws.com/id/<ID> (32 hex digits in capitals; .amazonaws.com.cn in China), in the account's region and partition: the cache's IAM role trusts its service account through it (IRSA).",
         ),
         kubernetesVersion: kubernetesVersion
           .optional()

@@ -1,25 +1,29 @@
 /**
  * Reads the `registry-hub:*` keys of a Pulumi stack file, for tools that run without Pulumi.
  *
- * The file is parsed to the YAML parser's syntax tree and turned into plain values here rather
- * than by the parser's own toJS, because the parser's checks do not fit a file anyone can
- * edit: its duplicate-key check is quadratic in a map's size, its alias limit counts uses (so
- * one anchor shared by 100 repositories is refused) rather than expansion, and it turns
+ * The file is read once: by the fast reader (plain-yaml.ts) when it is the plain YAML stack
+ * files are written in, otherwise (and only up to MAX_FULL_YAML_CHARACTERS) by the YAML
+ * parser, to its syntax tree. Either way it becomes TreeNodes, turned into plain values here
+ * rather than by the parser's own toJS, because the parser's checks do not fit a file anyone
+ * can edit: its duplicate-key check is quadratic in a map's size, its alias limit counts uses
+ * (so one anchor shared by 100 repositories is refused) rather than expansion, and it turns
  * `!!binary`, `!!set`, `!!omap` and `!!timestamp` into values no config key can hold.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import {
-  Alias,
   CST,
+  Composer,
+  Document,
   LineCounter,
   Node,
   Parser,
+  YAMLParseError,
   isAlias,
   isMap,
   isScalar,
   isSeq,
-  parseDocument,
 } from "yaml";
+import { TreeNode, readPlainYaml, treeNode } from "./plain-yaml";
 import { display, sentence } from "./display";
 import { PROJECT } from "./schema";
 import { RawConfig, configPath } from "./validate";
@@ -57,8 +61,14 @@ export function namespaced(config: Record<string, unknown>): RawConfig {
 export function readStackFile(path: string): RawConfig {
   let text: string;
   try {
+    // Refused before it is read: a huge file would cost its size in memory first.
+    const stat = statSync(path);
+    if (stat.isFile() && stat.size > MAX_STACK_FILE_CHARACTERS * 4) {
+      throw new StackFileError([`${display(path)}: ${tooLarge()}`]);
+    }
     text = readFileSync(path, "utf8");
   } catch (error) {
+    if (error instanceof StackFileError) throw error;
     throw new StackFileError([`${display(path)}: ${readFailure(error)}`]);
   }
   return rawConfigFromYaml(text, display(path));
@@ -78,77 +88,159 @@ function readFailure(error: unknown): string {
   }
 }
 
+/**
+ * Larger files are read by the fast reader only (config/plain-yaml.ts): the full parser costs
+ * about 1 microsecond and 100 bytes per character, so at this size it stays near a second and
+ * 100 MB however the YAML is written.
+ */
+export const MAX_FULL_YAML_CHARACTERS = 512 * 1024;
+/** A config of 100,000 repositories (ECR's quota per registry) is about 4.3 MB. */
+export const MAX_STACK_FILE_CHARACTERS = 16 * 1024 * 1024;
+
+const PLAIN_YAML =
+  "plain YAML only (block maps and lists, one-line strings, one-line [lists] and {maps})";
+
 /** `label` names the file in messages (a path, or a path at a git ref), already made safe with display(). */
 export function rawConfigFromYaml(text: string, label: string): RawConfig {
-  const deep = tooDeep(text);
-  if (deep) throw new StackFileError([`${label}:${deep}`]);
-  const lineCounter = new LineCounter();
-  const document = parseDocument(text, {
-    lineCounter,
-    uniqueKeys: false,
-    prettyErrors: false,
-  });
+  if (text.length > MAX_STACK_FILE_CHARACTERS)
+    throw new StackFileError([`${label}: ${tooLarge()}`]);
+  const plainLines = new LineCounter();
+  const plain = readPlainYaml(text, plainLines, MAX_DEPTH, MAX_VALUES);
+  let read: { contents: TreeNode | null; lineCounter: LineCounter };
+  if (plain.ok) {
+    read = { contents: plain.contents, lineCounter: plainLines };
+  } else if (plain.final || text.length > MAX_FULL_YAML_CHARACTERS) {
+    const { line, col } = plainLines.linePos(plain.offset);
+    const why = plain.final
+      ? plain.why
+      : `${plain.why}: a stack file over ${MAX_FULL_YAML_CHARACTERS / 1024} KiB is read as ${PLAIN_YAML}, to keep reading it fast`;
+    throw new StackFileError([`${label}:${line}:${col}: ${why}`]);
+  } else {
+    read = fullYaml(text, label);
+  }
+  const { contents, lineCounter } = read;
   const at = (offset: number | undefined) => {
     const { line, col } = lineCounter.linePos(offset ?? 0);
     return `${label}:${line}:${col}`;
   };
-  // The first syntax error only: the ones after it are mostly its echoes.
-  const [syntax] = [...document.errors, ...document.warnings];
-  if (syntax)
-    throw new StackFileError([
-      `${at(syntax.pos[0])}: ${syntaxSentence(syntax.code, syntax.message)}`,
-    ]);
   const problems: string[] = [];
   const root = new Converter(lineCounter, (node, path, message) =>
     problems.push(
-      `${at(node?.range?.[0])}: ${path.length > 0 ? `${documentPath(path)}: ` : ""}${message}`,
+      `${at(node?.offset)}: ${path.length > 0 ? `${documentPath(path)}: ` : ""}${message}`,
     ),
-  ).convert(document.contents);
+  ).convert(contents);
   if (problems.length > 0) throw new StackFileError(problems);
   if (root === null || root === undefined) return {};
   if (!isPlainObject(root))
     throw new StackFileError([`${at(0)}: a stack file is a map with a config key`]);
   const config = root.config ?? {};
   if (!isPlainObject(config))
-    throw new StackFileError([`${at(document.contents?.range?.[0])}: config: must be a map`]);
+    throw new StackFileError([`${at(contents?.offset)}: config: must be a map`]);
   return namespaced(config);
+}
+
+function tooLarge(): string {
+  return `is larger than ${MAX_STACK_FILE_CHARACTERS / 1024 / 1024} MiB; a config of 100,000 repositories (ECR's quota per registry) is about 4.3 MB`;
+}
+
+/**
+ * The full parser, for what the fast reader gives up on: parsed once, each document's depth
+ * measured on its syntax tree (see documentTooDeep) before it is composed.
+ */
+function fullYaml(
+  text: string,
+  label: string,
+): { contents: TreeNode | null; lineCounter: LineCounter } {
+  const lineCounter = new LineCounter();
+  const parser = new Parser(lineCounter.addNewLine);
+  function* depthChecked(tokens: Generator<CST.Token>) {
+    for (const token of tokens) {
+      const deep =
+        token.type === "document" && token.value && documentTooDeep(token.value, lineCounter);
+      if (deep) throw new StackFileError([`${label}:${deep}`]);
+      yield token;
+    }
+  }
+  let document: Document.Parsed | undefined;
+  const composer = new Composer({ uniqueKeys: false });
+  for (const next of composer.compose(depthChecked(parser.parse(text)), true, text.length)) {
+    if (!document) document = next;
+    else {
+      document.errors.push(
+        new YAMLParseError([next.range[0], next.range[1]], "MULTIPLE_DOCS", "a second document"),
+      );
+      break;
+    }
+  }
+  const at = (offset: number | undefined) => {
+    const { line, col } = lineCounter.linePos(offset ?? 0);
+    return `${label}:${line}:${col}`;
+  };
+  // The first syntax error only: the ones after it are mostly its echoes.
+  const [syntax] = document ? [...document.errors, ...document.warnings] : [];
+  if (syntax)
+    throw new StackFileError([
+      `${at(syntax.pos[0])}: ${syntaxSentence(syntax.code, syntax.message)}`,
+    ]);
+  return { contents: treeOf(document?.contents), lineCounter };
+}
+
+/** The parser's node as the converter reads it; recursion is bounded by documentTooDeep. */
+function treeOf(node: unknown): TreeNode | null {
+  if (node === null || node === undefined) return null;
+  const yaml = node as Node;
+  const offset = yaml.range?.[0] ?? 0;
+  const of = (kind: TreeNode["kind"], value: unknown = null) =>
+    treeNode(kind, offset, value, yaml.tag, yaml.anchor);
+  if (isAlias(yaml)) return of("alias", yaml.source);
+  if (isScalar(yaml)) return of("scalar", yaml.value);
+  if (isSeq(yaml)) {
+    const seq = of("seq");
+    for (const item of yaml.items) seq.items.push(treeOf(item));
+    return seq;
+  }
+  if (isMap(yaml)) {
+    const map = of("map");
+    for (const pair of yaml.items) {
+      map.keys.push(treeOf(pair.key));
+      map.items.push(treeOf(pair.value));
+    }
+    return map;
+  }
+  return of("other");
 }
 
 /**
  * The parser builds its tree recursively and fails at about 1,000 levels with a stack
- * overflow, so depth is measured first on its flat token stream, with an explicit stack.
+ * overflow, so depth is measured first on its flat syntax tree, with an explicit stack.
  * Returns "line:column: path: message" for the first collection nested too deep.
  */
-function tooDeep(text: string): string | undefined {
-  const lines = new LineCounter();
-  for (const token of new Parser(lines.addNewLine).parse(text)) {
-    if (token.type !== "document" || !token.value) continue;
-    const stack: { token: CST.Token; depth: number; path: PropertyKey[] }[] = [
-      { token: token.value, depth: 0, path: [] },
-    ];
-    for (let next = stack.pop(); next; next = stack.pop()) {
-      const { token, depth, path } = next;
-      if (
-        token.type !== "block-map" &&
-        token.type !== "block-seq" &&
-        token.type !== "flow-collection"
-      )
-        continue;
-      if (depth > MAX_DEPTH) {
-        const { line, col } = lines.linePos(token.offset);
-        return `${line}:${col}: ${documentPath(path)}: nested deeper than ${MAX_DEPTH} levels`;
-      }
-      const list =
-        token.type === "block-seq" ||
-        (token.type === "flow-collection" && token.start.source === "[");
-      const children = token.items.flatMap((item, i) =>
-        item.value
-          ? [{ token: item.value, depth: depth + 1, path: [...path, list ? i : keyText(item.key)] }]
-          : [],
-      );
-      // Reversed, so the first too-deep collection in the file is the one reported.
-      for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
+function documentTooDeep(value: CST.Token, lines: LineCounter): string | undefined {
+  const stack: { token: CST.Token; depth: number; path: PropertyKey[] }[] = [
+    { token: value, depth: 0, path: [] },
+  ];
+  for (let next = stack.pop(); next; next = stack.pop()) {
+    const { token, depth, path } = next;
+    if (
+      token.type !== "block-map" &&
+      token.type !== "block-seq" &&
+      token.type !== "flow-collection"
+    )
+      continue;
+    if (depth > MAX_DEPTH) {
+      const { line, col } = lines.linePos(token.offset);
+      return `${line}:${col}: ${documentPath(path)}: nested deeper than ${MAX_DEPTH} levels`;
     }
+    const list =
+      token.type === "block-seq" ||
+      (token.type === "flow-collection" && token.start.source === "[");
+    const children = token.items.flatMap((item, i) =>
+      item.value
+        ? [{ token: item.value, depth: depth + 1, path: [...path, list ? i : keyText(item.key)] }]
+        : [],
+    );
+    // Reversed, so the first too-deep collection in the file is the one reported.
+    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
   }
   return undefined;
 }
@@ -205,7 +297,16 @@ interface Converted {
   height: number;
 }
 
-type Report = (node: Node | undefined, path: PropertyKey[], message: string) => void;
+type Report = (node: TreeNode | undefined, path: PropertyKey[], message: string) => void;
+
+/** A path as a chain to the root: built per value, made an array only for a message. */
+type Path = { up: Path; key: PropertyKey } | null;
+
+function pathArray(path: Path): PropertyKey[] {
+  const keys: PropertyKey[] = [];
+  for (let at = path; at; at = at.up) keys.push(at.key);
+  return keys.reverse();
+}
 
 /**
  * Syntax tree to plain values, in document order so that an alias finds the last anchor of
@@ -213,8 +314,8 @@ type Report = (node: Node | undefined, path: PropertyKey[], message: string) => 
  * aliases, and its size is added per use, so counting the expansion costs no expansion.
  */
 class Converter {
-  private readonly anchors = new Map<string, Node>();
-  private readonly converted = new Map<Node, Converted | "in progress">();
+  private readonly anchors = new Map<string, TreeNode>();
+  private readonly converted = new Map<TreeNode, Converted | "in progress">();
   private total = 0;
   private stopped = false;
 
@@ -223,24 +324,24 @@ class Converter {
     private readonly report: Report,
   ) {}
 
-  convert(node: Node | null): unknown {
-    return node ? this.node(node, [], 0).value : null;
+  convert(node: TreeNode | null): unknown {
+    return node ? this.node(node, null, 0).value : null;
   }
 
-  private fail(node: Node | undefined, path: PropertyKey[], message: string): Converted {
-    this.report(node, path, message);
+  private fail(node: TreeNode | undefined, path: Path, message: string): Converted {
+    this.report(node, pathArray(path), message);
     return { value: null, size: 1, height: 0 };
   }
 
   /** `values`: 1 for a value written out, the whole expansion for an alias. */
-  private count(node: Node, path: PropertyKey[], values: number, result: Converted): Converted {
+  private count(node: TreeNode, path: Path, values: number, result: Converted): Converted {
     this.total += values;
     if (this.total > MAX_VALUES && !this.stopped) {
       // One message: every later value would repeat it.
       this.stopped = true;
       this.report(
         node,
-        path,
+        pathArray(path),
         `expands to more than ${MAX_VALUES.toLocaleString("en-US")} values (aliases included); ` +
           "a stack config is far smaller, so this looks like an alias bomb",
       );
@@ -248,43 +349,45 @@ class Converter {
     return result;
   }
 
-  private node(node: Node, path: PropertyKey[], depth: number): Converted {
+  private node(node: TreeNode | null, path: Path, depth: number): Converted {
+    if (node === null) return { value: null, size: 1, height: 0 };
     if (this.stopped) return { value: null, size: 1, height: 0 };
     if (depth > MAX_DEPTH) {
       return this.fail(node, path, `nested deeper than ${MAX_DEPTH} levels`);
     }
     if (node.anchor) this.anchors.set(node.anchor, node);
-    if (isAlias(node)) return this.alias(node, path, depth);
+    if (node.kind === "alias") return this.alias(node, path, depth);
     const result = this.value(node, path, depth);
     // A value written out counts once, here; an alias counts its whole expansion per use.
     return this.count(node, path, 1, result);
   }
 
-  private alias(node: Alias, path: PropertyKey[], depth: number): Converted {
-    const target = this.anchors.get(node.source);
+  private alias(node: TreeNode, path: Path, depth: number): Converted {
+    const source = String(node.value);
+    const target = this.anchors.get(source);
     if (!target) {
       return this.fail(
         node,
         path,
-        `alias *${display(node.source)} has no anchor &${display(node.source)} before it`,
+        `alias *${display(source)} has no anchor &${display(source)} before it`,
       );
     }
     const done = this.converted.get(target);
     if (done === "in progress") {
-      return this.fail(node, path, `alias *${display(node.source)} is inside the value it names`);
+      return this.fail(node, path, `alias *${display(source)} is inside the value it names`);
     }
     const result = done ?? this.node(target, path, depth);
     if (depth + result.height > MAX_DEPTH) {
       return this.fail(
         node,
         path,
-        `nested deeper than ${MAX_DEPTH} levels (through alias *${display(node.source)})`,
+        `nested deeper than ${MAX_DEPTH} levels (through alias *${display(source)})`,
       );
     }
     return this.count(node, path, result.size, result);
   }
 
-  private value(node: Node, path: PropertyKey[], depth: number): Converted {
+  private value(node: TreeNode, path: Path, depth: number): Converted {
     const tag = node.tag;
     if (tag !== undefined && !CORE_TAGS.has(tag)) {
       return this.fail(
@@ -299,34 +402,35 @@ class Converter {
     return result;
   }
 
-  private plain(node: Node, path: PropertyKey[], depth: number): Converted {
-    if (isScalar(node)) {
+  private plain(node: TreeNode, path: Path, depth: number): Converted {
+    if (node.kind === "scalar") {
       const v = node.value;
       if (v === null || typeof v === "string" || typeof v === "boolean" || typeof v === "number") {
         return { value: v, size: 1, height: 0 };
       }
       return this.fail(node, path, "is not a plain YAML value; write a string or a number");
     }
-    if (isSeq(node)) {
+    if (node.kind === "seq") {
       const items: unknown[] = [];
       let size = 1;
       let height = 0;
       node.items.forEach((item, i) => {
-        const child = this.node(item as Node, [...path, i], depth + 1);
+        const child = this.node(item, { up: path, key: i }, depth + 1);
         items.push(child.value);
         size += child.size;
         height = Math.max(height, child.height + 1);
       });
       return { value: items, size, height };
     }
-    if (isMap(node)) {
+    if (node.kind === "map") {
       const object: Record<string, unknown> = {};
-      const firstAt = new Map<string, Node>();
+      const firstAt = new Map<string, TreeNode>();
       let size = 1;
       let height = 0;
-      for (const pair of node.items) {
-        const keyNode = pair.key as Node | null;
-        const key = isScalar(keyNode) && keyNode.tag === undefined ? keyNode.value : undefined;
+      for (let i = 0; i < node.keys.length; i++) {
+        const keyNode = node.keys[i];
+        const key =
+          keyNode?.kind === "scalar" && keyNode.tag === undefined ? keyNode.value : undefined;
         if (typeof key !== "string" && typeof key !== "number") {
           this.fail(keyNode ?? node, path, "a map key must be a plain string");
           continue;
@@ -337,22 +441,22 @@ class Converter {
           const { line, col } = this.position(first);
           this.fail(
             keyNode ?? node,
-            [...path, name],
+            { up: path, key: name },
             `duplicate key (first at line ${line}, column ${col})`,
           );
           continue;
         }
         firstAt.set(name, keyNode ?? node);
-        const child = pair.value
-          ? this.node(pair.value as Node, [...path, name], depth + 1)
-          : { value: null, size: 1, height: 0 };
+        const child = this.node(node.items[i], { up: path, key: name }, depth + 1);
         // defineProperty: a key named __proto__ is data here, not the object's prototype.
-        Object.defineProperty(object, name, {
-          value: child.value,
-          enumerable: true,
-          writable: true,
-          configurable: true,
-        });
+        if (name === "__proto__") {
+          Object.defineProperty(object, name, {
+            value: child.value,
+            enumerable: true,
+            writable: true,
+            configurable: true,
+          });
+        } else object[name] = child.value;
         size += child.size;
         height = Math.max(height, child.height + 1);
       }
@@ -361,8 +465,8 @@ class Converter {
     return this.fail(node, path, "is not a plain YAML value");
   }
 
-  private position(node: Node): { line: number; col: number } {
-    return this.lineCounter.linePos(node.range?.[0] ?? 0);
+  private position(node: TreeNode): { line: number; col: number } {
+    return this.lineCounter.linePos(node.offset);
   }
 }
 

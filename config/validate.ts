@@ -13,6 +13,7 @@ import {
   createdNodeRoleName,
   partitionOf,
   roleArn,
+  roleNameOfArn,
 } from "../naming/aws";
 
 export type Validation = { ok: true; config: HubConfig } | { ok: false; problems: string[] };
@@ -108,20 +109,41 @@ function unique<K extends string>(
   );
 }
 
-function duplicates(values: (string | undefined)[], path: (index: number) => string, what: string) {
+/**
+ * Values that are one and the same by `same` (default: equal). When two differ as written,
+ * the message names the first as written too, and says why they are the same (`why`).
+ */
+function duplicates(
+  values: (string | undefined)[],
+  path: (index: number) => string,
+  what: string,
+  same: { key: (value: string) => string; why: string } = { key: (v) => v, why: "" },
+) {
   const seen = new Map<string, number>();
   return values.flatMap((value, i) => {
     if (value === undefined) return [];
-    const first = seen.get(value);
+    const key = same.key(value);
+    const first = seen.get(key);
     if (first === undefined) {
-      seen.set(value, i);
+      seen.set(key, i);
       return [];
     }
+    const written = values[first] as string;
+    const as = written === value ? "" : ` (as ${display(written)}; ${same.why})`;
     return [
-      `${configPath([path(i)])}: ${what} ${display(value)} is already used at ${configPath([path(first)])}`,
+      `${configPath([path(i)])}: ${what} ${display(value)} is already used at ${configPath([path(first)])}${as}`,
     ];
   });
 }
+
+/**
+ * IAM role names are unique in an account whatever the path and regardless of case (IAM
+ * User Guide, IAM object names), and the program writes its policy by role name.
+ */
+const SAME_ROLE = {
+  key: (arn: string) => `${accountOfArn(arn)}/${roleNameOfArn(arn).toLowerCase()}`,
+  why: "IAM role names are unique in an account whatever their path and case",
+};
 
 /** Config after withoutInvalidValues: every value left has its schema type, any may be missing. */
 type DeepPartial<T> = T extends (infer U)[]
@@ -192,7 +214,8 @@ function crossReferenceProblems(input: PartialConfig): string[] {
     ),
   );
   // Each role carries one cluster's pull policy, under one policy name: two clusters on one
-  // role would overwrite each other's, and the role would pull what either may.
+  // role would overwrite each other's, and the role would pull what either may. A role is
+  // its account and name: the path and the case do not make another role.
   const roles = clusters.flatMap(({ account, cluster, a, c }) => {
     const region = account?.region ?? input.registry?.region;
     const accountId = account?.accountId;
@@ -210,6 +233,7 @@ function crossReferenceProblems(input: PartialConfig): string[] {
       roles.map((r) => r.arn),
       (i) => roles[i].path,
       "role",
+      SAME_ROLE,
     ),
   );
   accounts.forEach((account, a) => {
@@ -234,15 +258,19 @@ function crossReferenceProblems(input: PartialConfig): string[] {
     }
     const region = account?.region ?? input.registry?.region;
     const issuer = cluster?.eks?.oidcIssuer;
-    if (
-      typeof issuer === "string" &&
-      typeof region === "string" &&
-      !issuer.startsWith(`oidc.eks.${region}.`)
-    ) {
-      problem(
-        ["accounts", a, "clusters", c, "eks", "oidcIssuer"],
-        `is not in the account's region ${region}`,
-      );
+    if (typeof issuer === "string" && typeof region === "string") {
+      // EKS's endpoints end in .amazonaws.com, in China (aws-cn) in .amazonaws.com.cn.
+      const partition = partitionOf(region);
+      const host = `oidc.eks.${region}.amazonaws.com${partition === "aws-cn" ? ".cn" : ""}`;
+      const path = ["accounts", a, "clusters", c, "eks", "oidcIssuer"];
+      if (!issuer.startsWith(`oidc.eks.${region}.`)) {
+        problem(path, `is not in the account's region ${region}`);
+      } else if (!issuer.startsWith(`${host}/`)) {
+        problem(
+          path,
+          `has host ${display(issuer.slice(0, issuer.indexOf("/")))}; EKS issuers of region ${region} (partition ${partition}) are on ${host}`,
+        );
+      }
     }
   }
 

@@ -142,6 +142,47 @@ const CASES: Case[] = [
       /^role arn:aws:iam::222222222222:role\/registry-hub-prod-nodes is already used at registry-hub:accounts\[1\]\.clusters\[0\]\.nodeRoleArn$/,
   },
   {
+    title: "two node roles of one account with one name on two paths",
+    break: (raw) => {
+      raw.accounts[0].clusters[0].nodeRoleArn = "arn:aws:iam::111111111111:role/dev-nodes";
+      raw.accounts[0].clusters[1].nodeRoleArn = "arn:aws:iam::111111111111:role/team/dev-nodes";
+    },
+    path: "registry-hub:accounts[0].clusters[1].nodeRoleArn",
+    message:
+      /^role arn:aws:iam::111111111111:role\/team\/dev-nodes is already used at registry-hub:accounts\[0\]\.clusters\[0\]\.nodeRoleArn \(as arn:aws:iam::111111111111:role\/dev-nodes; IAM role names are unique in an account whatever their path and case\)$/,
+  },
+  {
+    title: "two node roles of one account whose names differ in case only",
+    break: (raw) => {
+      raw.accounts[0].clusters[0].nodeRoleArn = "arn:aws:iam::111111111111:role/dev-nodes";
+      raw.accounts[0].clusters[1].nodeRoleArn = "arn:aws:iam::111111111111:role/DEV-NODES";
+    },
+    path: "registry-hub:accounts[0].clusters[1].nodeRoleArn",
+    message:
+      /^role arn:aws:iam::111111111111:role\/DEV-NODES is already used at registry-hub:accounts\[0\]\.clusters\[0\]\.nodeRoleArn \(as arn:aws:iam::111111111111:role\/dev-nodes; IAM role names are unique/,
+  },
+  {
+    title:
+      "an adopted node role named, on another path and in other case, like the role created for another cluster",
+    break: (raw) =>
+      (adoptedBeta(raw).nodeRoleArn =
+        "arn:aws:iam::222222222222:role/custom/Registry-Hub-Prod-Nodes"),
+    path: "registry-hub:accounts[1].clusters[1].create",
+    message:
+      /^role arn:aws:iam::222222222222:role\/registry-hub-prod-nodes is already used at registry-hub:accounts\[1\]\.clusters\[0\]\.nodeRoleArn \(as arn:aws:iam::222222222222:role\/custom\/Registry-Hub-Prod-Nodes; IAM role names are unique/,
+  },
+  {
+    title: "an adopted node role named, on another path, like another cluster's cache role",
+    break: (raw) =>
+      raw.accounts[1].clusters.push({
+        name: "gamma",
+        nodeRoleArn: "arn:aws:iam::222222222222:role/team/registry-hub-beta-cache",
+      }),
+    path: "registry-hub:accounts[1].clusters[2].nodeRoleArn",
+    message:
+      /^role arn:aws:iam::222222222222:role\/team\/registry-hub-beta-cache is already used at registry-hub:accounts\[1\]\.clusters\[0\]\.cache \(as arn:aws:iam::222222222222:role\/registry-hub-beta-cache; /,
+  },
+  {
     title: "a repository configured twice",
     break: (raw) => raw.repositories.push({ name: "team/app" }),
     path: "registry-hub:repositories[5].name",
@@ -421,6 +462,14 @@ describe("config errors: prepare() rejects malformed configs with the config pat
       );
     });
   }
+
+  it("accepts one role name in two accounts", () => {
+    const raw = prodRaw();
+    raw.accounts[0].clusters[0].nodeRoleArn = "arn:aws:iam::111111111111:role/team/nodes";
+    adoptedBeta(raw).nodeRoleArn = "arn:aws:iam::222222222222:role/team/nodes";
+    const validation = prepare(raw);
+    assert.ok(validation.ok, validation.ok ? "" : validation.problems.join("\n"));
+  });
 
   it("reports every shape problem at once", () => {
     const raw = prodRaw();

@@ -39,6 +39,11 @@ interface Case {
   message: RegExp;
 }
 
+const DIGEST = `@sha256:${"0123456789abcdef".repeat(4)}`;
+const withCacheImage = (image: string) => (raw: any) =>
+  (adoptedBeta(raw).cache.images = { registry: image });
+const CACHE_IMAGE = "registry-hub:accounts[1].clusters[0].cache.images.registry";
+
 const CASES: Case[] = [
   {
     title: "an admin in the aws-cn partition",
@@ -119,6 +124,61 @@ const CASES: Case[] = [
     message: /^has 10,036 characters; an OIDC provider URL has at most 255 characters/,
   },
   {
+    title: "an OIDC id of 33 hex digits",
+    break: (raw) =>
+      (adoptedBeta(raw).eks.oidcIssuer = `oidc.eks.us-east-1.amazonaws.com/id/${"A".repeat(33)}`),
+    path: "registry-hub:accounts[1].clusters[0].eks.oidcIssuer",
+    message: /^not an EKS OIDC issuer \(.*the ID 32 hex digits in capitals as EKS makes it/,
+  },
+  {
+    title: "an OIDC issuer of China's partition for a cluster in aws",
+    break: (raw) =>
+      (adoptedBeta(raw).eks.oidcIssuer =
+        "oidc.eks.us-east-1.amazonaws.com.cn/id/B3A1C0FFEE0000000000000000000001"),
+    path: "registry-hub:accounts[1].clusters[0].eks.oidcIssuer",
+    message:
+      /^has host oidc\.eks\.us-east-1\.amazonaws\.com\.cn; EKS issuers of region us-east-1 \(partition aws\) are on oidc\.eks\.us-east-1\.amazonaws\.com$/,
+  },
+  {
+    title: "a cache image whose path has an empty component (a..b)",
+    break: withCacheImage(`registry.example/a..b${DIGEST}`),
+    path: CACHE_IMAGE,
+    message:
+      /^repository path component a\.\.b is not one the image reference grammar allows: lower-case letters and digits, separated by one \. or _, by __, or by dashes$/,
+  },
+  {
+    title: "a cache image on a host that is no host name",
+    break: withCacheImage(`registry_1.example/app${DIGEST}`),
+    path: CACHE_IMAGE,
+    message: /^registry host registry_1\.example is not a host name/,
+  },
+  {
+    title: "a cache image on port 99999",
+    break: withCacheImage(`registry.example:99999/app${DIGEST}`),
+    path: CACHE_IMAGE,
+    message: /^registry port 99999 is not a port \(1-65535\)$/,
+  },
+  {
+    title: "a cache image tagged .3",
+    break: withCacheImage(`registry.example/app:.3${DIGEST}`),
+    path: CACHE_IMAGE,
+    message:
+      /^tag \.3 is not an image tag: 1-128 letters, digits, _ \. and -, not starting with \. or -$/,
+  },
+  {
+    title: "a cache image with a tag of 129 characters",
+    break: withCacheImage(`registry.example/app:${"t".repeat(129)}${DIGEST}`),
+    path: CACHE_IMAGE,
+    message: /^tag "t{100}" \(and 29 more characters\) is not an image tag/,
+  },
+  {
+    title: "a cache image whose name has 256 characters",
+    break: withCacheImage(`registry.example/${"a".repeat(239)}${DIGEST}`),
+    path: CACHE_IMAGE,
+    message:
+      /^the image name \(registry and repository\) has 256 characters; image references allow at most 255$/,
+  },
+  {
     title: "maxSize 10^12",
     break: (raw) => (createdProd(raw).create.maxSize = 1e12),
     path: "registry-hub:accounts[1].clusters[1].create.maxSize",
@@ -175,6 +235,40 @@ describe("config limits: what AWS cannot deploy is refused with its path and rul
       region: "us-west-2",
       clusters: [],
     });
+    const validation = prepare(raw);
+    assert.ok(validation.ok, validation.ok ? "" : validation.problems.join("\n"));
+  });
+});
+
+describe("config limits: what AWS and Kubernetes accept still passes", () => {
+  it("accepts image references the grammar allows", () => {
+    for (const image of [
+      `localhost:5000/team/app:v1.2_rc-1${DIGEST}`,
+      `[::1]:5000/app${DIGEST}`,
+      `Registry.Example:65535/a__b/c---d.e_f${DIGEST}`,
+      `registry.example/${"a".repeat(238)}:${"t".repeat(128)}${DIGEST}`,
+    ]) {
+      const raw = prodRaw();
+      withCacheImage(image)(raw);
+      const validation = prepare(raw);
+      assert.ok(validation.ok, validation.ok ? "" : validation.problems.join("\n"));
+    }
+  });
+
+  it("accepts an aws-cn cluster's issuer on amazonaws.com.cn", () => {
+    const raw = prodRaw();
+    raw.registry.region = "cn-north-1";
+    const cn = (arn: string) => arn.replace("arn:aws:", "arn:aws-cn:");
+    raw.registry.deployRoleArn = cn(raw.registry.deployRoleArn);
+    raw.registry.admins = raw.registry.admins.map(cn);
+    raw.pushers[0].principalArn = cn(raw.pushers[0].principalArn);
+    for (const account of raw.accounts) {
+      account.deployRoleArn = cn(account.deployRoleArn);
+      for (const cluster of account.clusters)
+        if (cluster.nodeRoleArn) cluster.nodeRoleArn = cn(cluster.nodeRoleArn);
+    }
+    adoptedBeta(raw).eks.oidcIssuer =
+      "oidc.eks.cn-north-1.amazonaws.com.cn/id/B3A1C0FFEE0000000000000000000001";
     const validation = prepare(raw);
     assert.ok(validation.ok, validation.ok ? "" : validation.problems.join("\n"));
   });

@@ -3,6 +3,7 @@
  * one thing in a config with every option on and expects the problem at its config path.
  */
 import * as assert from "node:assert/strict";
+import { display } from "../../config/display";
 import { RawConfig } from "../../config/validate";
 import { prepare } from "../../prepare";
 import { everyOptionRaw } from "../../testing/stacks";
@@ -12,6 +13,8 @@ type Raw = RawConfig & {
   registry: Record<string, unknown> & { scanning: { type: string; rules: Rule[] } };
   repositories: Record<string, unknown>[];
 };
+/** A key id as KMS makes them (KMS API Reference, KeyId). */
+const KEY_ID = "1234abcd-12ab-34cd-56ef-1234567890ab";
 type Rule = { frequency: string; repositoryFilters: string[] };
 
 const lifecycleOf = (raw: Raw) =>
@@ -41,6 +44,18 @@ const CASES: { title: string; break: (raw: Raw) => void; path: string; message: 
     break: (raw) => (raw.tags.team = "x".repeat(257)),
     path: "registry-hub:tags.team",
     message: /at most 256/,
+  },
+  {
+    title: "a tag key of 129 characters outside the Basic Multilingual Plane",
+    break: (raw) => (raw.tags["\u{20000}".repeat(129)] = "x"),
+    path: `registry-hub:tags[${display("\u{20000}".repeat(129))}]`,
+    message: /: a tag key has 1-128 characters$/,
+  },
+  {
+    title: "a tag value of 257 characters outside the Basic Multilingual Plane",
+    break: (raw) => (raw.tags.team = "\u{20000}".repeat(257)),
+    path: "registry-hub:tags.team",
+    message: /: a tag value has at most 256 characters$/,
   },
   {
     title: "more tags than leave room for the hub's",
@@ -121,9 +136,54 @@ const CASES: { title: string; break: (raw: Raw) => void; path: string; message: 
   {
     title: "a key in another region",
     break: (raw) =>
-      (raw.registry.encryption = { kmsKeyArn: "arn:aws:kms:eu-west-1:333333333333:key/abc" }),
+      (raw.registry.encryption = { kmsKeyArn: `arn:aws:kms:eu-west-1:333333333333:key/${KEY_ID}` }),
     path: "registry-hub:registry.encryption.kmsKeyArn",
     message: /not in the registry's region us-east-1/,
+  },
+  {
+    title: "a key of the aws-cn partition for a registry in aws",
+    break: (raw) =>
+      (raw.registry.encryption = {
+        kmsKeyArn: `arn:aws-cn:kms:us-east-1:333333333333:key/${KEY_ID}`,
+      }),
+    path: "registry-hub:registry.encryption.kmsKeyArn",
+    message: /: is in partition aws-cn; the registry \(region us-east-1\) is in partition aws$/,
+  },
+  {
+    title: "a key in a partition that does not exist (awsx)",
+    break: (raw) =>
+      (raw.registry.encryption = {
+        kmsKeyArn: `arn:awsx:kms:us-east-1:333333333333:key/${KEY_ID}`,
+      }),
+    path: "registry-hub:registry.encryption.kmsKeyArn",
+    message: /: not a KMS key ARN: no AWS partition is called awsx \(aws, aws-cn, /,
+  },
+  {
+    title: "a key id of 200 characters",
+    break: (raw) =>
+      (raw.registry.encryption = {
+        kmsKeyArn: `arn:aws:kms:us-east-1:333333333333:key/${"a".repeat(200)}`,
+      }),
+    path: "registry-hub:registry.encryption.kmsKeyArn",
+    message:
+      /: key id "a{100}" \(and 100 more characters\) is not a KMS key id: a UUID like 1234abcd-12ab-34cd-56ef-1234567890ab, or mrk- and 32 hex digits for a multi-Region key$/,
+  },
+  {
+    title: "a multi-Region key id with 31 hex digits",
+    break: (raw) =>
+      (raw.registry.encryption = {
+        kmsKeyArn: `arn:aws:kms:us-east-1:333333333333:key/mrk-${"0".repeat(31)}`,
+      }),
+    path: "registry-hub:registry.encryption.kmsKeyArn",
+    message: /: key id mrk-0{31} is not a KMS key id/,
+  },
+  {
+    title: "an organization deploy role of another partition",
+    break: (raw) =>
+      ((raw.organization as Record<string, string>).deployRoleArn =
+        "arn:aws-us-gov:iam::999999999999:role/pulumi-deploy"),
+    path: "registry-hub:organization.deployRoleArn",
+    message: /: is in partition aws-us-gov; the registry \(region us-east-1\) is in partition aws$/,
   },
   {
     title: "continuous scanning with BASIC",
@@ -155,6 +215,23 @@ describe("config check of tags and repository options", () => {
   it("accepts the config with every option on", () => {
     const validation = prepare(everyOptionRaw());
     assert.ok(validation.ok, validation.ok ? "" : validation.problems.join("\n"));
+  });
+
+  it("counts tag keys and values in characters, as AWS does, not in UTF-16 units", () => {
+    // U+20000 is a letter (CJK) that takes two UTF-16 units.
+    const raw = everyOptionRaw() as Raw;
+    raw.tags["\u{20000}".repeat(128)] = "\u{20000}".repeat(256);
+    const validation = prepare(raw);
+    assert.ok(validation.ok, validation.ok ? "" : validation.problems.join("\n"));
+  });
+
+  it("accepts a key of its own by UUID and a multi-Region key", () => {
+    for (const keyId of [KEY_ID, `mrk-${"0123456789abcdef".repeat(2)}`]) {
+      const raw = everyOptionRaw() as Raw;
+      raw.registry.encryption = { kmsKeyArn: `arn:aws:kms:us-east-1:333333333333:key/${keyId}` };
+      const validation = prepare(raw);
+      assert.ok(validation.ok, validation.ok ? "" : validation.problems.join("\n"));
+    }
   });
 
   for (const c of CASES) {

@@ -3,13 +3,23 @@
  * the config path where there is one, and one sentence; never a parser stack trace.
  */
 import * as assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { StackFileError, rawConfigFromYaml, readStackFile } from "../../config/stack-file";
+import { LineCounter, parse } from "yaml";
+import { readPlainYaml } from "../../config/plain-yaml";
+import {
+  MAX_FULL_YAML_CHARACTERS,
+  MAX_STACK_FILE_CHARACTERS,
+  StackFileError,
+  namespaced,
+  rawConfigFromYaml,
+  readStackFile,
+} from "../../config/stack-file";
 import { RawConfig } from "../../config/validate";
 
 const FILE = "Pulumi.test.yaml";
+const ROOT = path.resolve(__dirname, "../..");
 
 /** A stack file: the aws:region key, then `body` (indented two spaces, under config:). */
 function stack(body: string): string {
@@ -221,5 +231,106 @@ describe("stack files: large maps parse in linear time", function () {
     );
     const ms = Date.now() - started;
     assert.ok(ms < 15_000, `${ms} ms`);
+  });
+});
+
+describe("stack files: the fast reader reads what the YAML parser reads, or leaves it to the parser", () => {
+  /** Whether the fast reader (config/plain-yaml.ts) read `text` itself. */
+  const readFast = (text: string) => readPlainYaml(text, new LineCounter(), 64, 1_000_000).ok;
+  /** The config as the YAML parser reads it, for comparison. */
+  const parsed = (text: string) => namespaced((parse(text) as { config: RawConfig }).config);
+
+  const plain: [string, string][] = [
+    ["the stack files", readFileSync(path.join(ROOT, "Pulumi.prod.yaml"), "utf8")],
+    ["the sandbox file", readFileSync(path.join(ROOT, "Pulumi.sandbox.yaml"), "utf8")],
+    [
+      "scalars of every core type",
+      stack(
+        "  registry-hub:x:\n    a: 1\n    b: -2\n    c: 0x1F\n    d: 0o17\n    e: 1.5e3\n    f: .inf\n" +
+          "    g: true\n    h: False\n    i: ~\n    j: null\n    k:\n    l: '007'\n    m: \"1.0\"\n" +
+          "    n: 1.31\n    o: yes\n    p: -x\n    q: a#b\n    r: a # a comment\n",
+      ),
+    ],
+    [
+      "quotes, colons and comments",
+      stack(
+        "  # a comment\n  'registry-hub:y': 'it''s # not a comment: really'\n" +
+          '  "registry-hub:z": "a: b # c"   # a comment\n  registry-hub:arn: arn:aws:iam::1:role/a\n',
+      ),
+    ],
+    [
+      "flow lists and maps on one line",
+      stack(
+        "  registry-hub:x: [arn:aws:iam::333333333333:role/a, 'b, c', \"d\", [1, [2]], {}]\n" +
+          "  registry-hub:y: { enabled: true, port: 20502, 'q': [a], \"n\": {m: x} }\n" +
+          "  registry-hub:z: []\n",
+      ),
+    ],
+    [
+      "lists at their key's indentation, and nested",
+      stack(
+        "  registry-hub:x:\n  - a\n  - name: b\n    list:\n    - c\n    -\n      d: 1\n    - \n" +
+          "    other: 2\n  registry-hub:y: 3\n",
+      ),
+    ],
+    ["a document opened with ---", `---\n${stack("  registry-hub:x: 1\n")}`],
+    ["an empty file", ""],
+  ];
+  for (const [title, text] of plain) {
+    it(`reads ${title} itself, with the parser's values`, () => {
+      assert.ok(readFast(text), "the fast reader gave up");
+      assert.deepEqual(rawConfigFromYaml(text, FILE), text === "" ? {} : parsed(text));
+    });
+  }
+
+  const others: [string, string][] = [
+    ["an anchor and an alias", stack("  registry-hub:x: &a [1]\n  registry-hub:y: *a\n")],
+    ["a block string", stack("  registry-hub:x: |\n    line 1\n    line 2\n")],
+    ["a folded string", stack("  registry-hub:x: >-\n    line 1\n    line 2\n")],
+    ["a plain string over two lines", stack("  registry-hub:x: a\n    b\n")],
+    ["a value below its key", stack("  registry-hub:x:\n    just text\n")],
+    ["a quoted string over two lines", stack("  registry-hub:x: 'a\n    b'\n")],
+    ["an escape", stack('  registry-hub:x: "a\\tb\\u00e9"\n')],
+    ["a flow list over two lines", stack("  registry-hub:x: [a,\n    b]\n")],
+    ["a tag", stack("  registry-hub:x: !!str 1\n")],
+    ["an explicit key", stack("  ? registry-hub:x\n  : 1\n")],
+    ["a list in a list on one line", stack("  registry-hub:x:\n    - - a\n")],
+    ["CRLF line ends", stack("  registry-hub:x: 1\r\n  registry-hub:y: 2\r\n")],
+    ["a tab in a value", stack("  registry-hub:x: a\tb\n")],
+    ["a key of 1,025 characters", stack(`  registry-hub:${"k".repeat(1_012)}: 1\n`)],
+  ];
+  for (const [title, text] of others) {
+    it(`leaves ${title} to the parser, with the same values`, () => {
+      assert.equal(readFast(text), false, "the fast reader read it");
+      let expected: unknown;
+      try {
+        expected = parsed(text);
+      } catch {
+        expected = "refused";
+      }
+      let actual: unknown;
+      try {
+        actual = rawConfigFromYaml(text, FILE);
+      } catch (error) {
+        assert.ok(error instanceof StackFileError, String(error));
+        actual = "refused";
+      }
+      assert.deepEqual(actual, expected);
+    });
+  }
+
+  it("refuses a file over 16 MiB before reading it", () => {
+    expectOne(
+      stack(`  registry-hub:x: ${"x".repeat(MAX_STACK_FILE_CHARACTERS)}\n`),
+      /^Pulumi\.test\.yaml: is larger than 16 MiB; a config of 100,000 repositories \(ECR's quota per registry\) is about 4\.3 MB$/,
+    );
+  });
+
+  it("refuses what it does not read in a file too large for the parser, with line and column", () => {
+    const filler = "  registry-hub:x:\n" + "    - a\n".repeat(MAX_FULL_YAML_CHARACTERS / 8);
+    expectOne(
+      stack(`${filler}  registry-hub:y: &a 1\n`),
+      /^Pulumi\.test\.yaml:65540:19: an anchor \(&\): a stack file over 512 KiB is read as plain YAML only \(block maps and lists, one-line strings, one-line \[lists\] and \{maps\}\), to keep reading it fast$/,
+    );
   });
 });
