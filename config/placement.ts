@@ -34,6 +34,7 @@ function partitionProblems(input: PartialConfig): string[] {
   if (encryption && "kmsKeyArn" in encryption)
     arn(encryption.kmsKeyArn, ["registry", "encryption", "kmsKeyArn"]);
   arn(input.organization?.deployRoleArn, ["organization", "deployRoleArn"]);
+  arn(input.organization?.previewRoleArn, ["organization", "previewRoleArn"]);
   (input.pushers ?? []).forEach((p, i) => arn(p?.principalArn, ["pushers", i, "principalArn"]));
   (input.accounts ?? []).forEach((account, a) => {
     if (account?.region !== undefined && partitionOf(account.region) !== partition) {

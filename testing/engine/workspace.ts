@@ -56,6 +56,10 @@ export interface RunOptions {
   readonly program?: string;
   /** Policy packs to run, by folder. */
   readonly policyPacks?: readonly string[];
+  /** More environment for the program's process. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Called with the operation's process id once it is started (the benchmark samples its tree). */
+  readonly onSpawn?: (pid: number) => void;
 }
 
 const ENGINE_TIMEOUT_MS = 150_000;
@@ -183,9 +187,15 @@ export class EngineWorkspace {
     for (const pack of options.policyPacks ?? []) args.push("--policy-pack", pack);
     const child = spawn(process.execPath, args, {
       cwd: this.dir,
-      env: { ...this.env, ENGINE_RESULT: resultFile, NODE_PATH: path.join(ROOT, "node_modules") },
+      env: {
+        ...this.env,
+        ...options.env,
+        ENGINE_RESULT: resultFile,
+        NODE_PATH: path.join(ROOT, "node_modules"),
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
+    if (child.pid !== undefined) options.onSpawn?.(child.pid);
     let stderr = "";
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     child.stdout.resume();

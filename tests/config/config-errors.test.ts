@@ -297,6 +297,13 @@ const CASES: Case[] = [
     message: /the preview role must be a role of the registry account 333333333333/,
   },
   {
+    title: "a consumer account's preview role in another partition",
+    break: (raw) =>
+      (raw.accounts[0].previewRoleArn = "arn:aws-cn:iam::111111111111:role/pulumi-preview"),
+    path: "registry-hub:accounts[0].previewRoleArn",
+    message: /is in partition aws-cn; the registry \(region us-east-1\) is in partition aws/,
+  },
+  {
     title: "the registry deploy role in a consumer account",
     break: (raw) => (raw.registry.deployRoleArn = "arn:aws:iam::111111111111:role/pulumi-deploy"),
     path: "registry-hub:registry.deployRoleArn",

@@ -260,10 +260,16 @@ describe("config limits: what AWS and Kubernetes accept still passes", () => {
     raw.registry.region = "cn-north-1";
     const cn = (arn: string) => arn.replace("arn:aws:", "arn:aws-cn:");
     raw.registry.deployRoleArn = cn(raw.registry.deployRoleArn);
+    const withPreview = (target: object) => {
+      const t = target as { previewRoleArn?: string };
+      if (t.previewRoleArn) t.previewRoleArn = cn(t.previewRoleArn);
+    };
+    withPreview(raw.registry);
     raw.registry.admins = raw.registry.admins.map(cn);
     raw.pushers[0].principalArn = cn(raw.pushers[0].principalArn);
     for (const account of raw.accounts) {
       account.deployRoleArn = cn(account.deployRoleArn);
+      withPreview(account);
       for (const cluster of account.clusters)
         if (cluster.nodeRoleArn) cluster.nodeRoleArn = cn(cluster.nodeRoleArn);
     }
