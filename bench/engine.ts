@@ -21,6 +21,7 @@ import { machine, program } from "./child";
 
 const ACCOUNTS = 5;
 const PAGE_KIB = 4;
+const BENCH_TIMEOUT_MS = 30 * 60_000;
 
 /** Resident memory of a process and all its descendants, in MiB. */
 function treeRssMiB(root: number): number {
@@ -70,6 +71,7 @@ async function previewOnce(
     const result = await workspace.run("preview", {
       program: programFile,
       env,
+      timeoutMs: BENCH_TIMEOUT_MS,
       onSpawn: (pid) => {
         timer = setInterval(() => (peak = Math.max(peak, treeRssMiB(pid))), 100);
       },
@@ -133,7 +135,7 @@ async function main() {
     `registry-hub-engine-floor-${process.pid}.json`,
   );
   try {
-    const up = await recorder.run("up");
+    const up = await recorder.run("up", { timeoutMs: BENCH_TIMEOUT_MS });
     if (!up.ok) throw new Error(`up failed: ${up.message}\n${up.stderr ?? ""}`);
     writeFileSync(recordingFile, JSON.stringify(up.deployment?.resources ?? []));
     process.stderr.write(`${label}: recorded ${up.deployment?.resources?.length} resources\n`);

@@ -1,4 +1,5 @@
 /** The benchmarks' mock resource state, shared by the program's cases and the SDK floor's. */
+import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 
 /** Mock outputs for what the program reads back from its resources; everything else echoes inputs. */
@@ -18,6 +19,15 @@ export function mockState(args: pulumi.runtime.MockResourceArgs): Record<string,
       return { ...inputs, arn: `arn:aws:iam::000000000000:role/${name}` };
     case "aws:s3/bucket:Bucket":
       return { ...inputs, bucket, arn: `arn:aws:s3:::${bucket}` };
+    case "random:index/randomId:RandomId":
+      // Deterministic for the tests: the same keepers and name give the same id.
+      return {
+        ...inputs,
+        hex: createHash("sha256")
+          .update(`${args.name}\n${JSON.stringify(inputs.keepers ?? {})}`)
+          .digest("hex")
+          .slice(0, 16),
+      };
     case "random:index/randomPassword:RandomPassword":
       return { ...inputs, result: "0123456789abcdef0123456789abcdef" };
     case "kubernetes:helm.sh/v3:Release":

@@ -4,7 +4,6 @@
  * its own); the integration tests render the chart with Helm and run the real registry on
  * what comes out.
  */
-import { createHash } from "crypto";
 import { CREDENTIAL_HELPER_PATH, HELPER_LIFETIME_SECONDS } from "./token-refresh";
 
 export interface CacheRegistrySettings {
@@ -15,8 +14,8 @@ export interface CacheRegistrySettings {
   upstreamHost: string;
   /** The port on the node's 127.0.0.1. */
   port: number;
-  /** The repositories this cluster may not pull (see storageRoot). */
-  deniedRepositories: readonly string[];
+  /** The id of the cluster's current storage root (see storageRootKeepers). */
+  rootId: string;
   /** How long the registry caches the credential helper's answer. */
   helperLifetimeSeconds?: number;
   /** Serve Prometheus metrics on 127.0.0.1:<port + 1>, for the metrics proxy. */
@@ -32,18 +31,20 @@ export function debugAddress(port: number): string {
 export const ROOT_PREFIX = "cache/";
 
 /**
- * Where a cluster's cache stores, derived from what the cluster may not pull. The proxy serves
- * what it stored even when the upstream refuses it now, so when a repository is taken from the
- * cluster the root moves: the new root never held it, and the old one expires with the rule.
- * A new repository the cluster may pull leaves the root, and its cached content, in place.
+ * What decides a cluster's storage root: the repositories it may not pull. The root's id is a
+ * random id with these keepers (components/registry-cache.ts), so it is replaced, by one never
+ * used before, whenever they change. The proxy serves what it stored even when the upstream
+ * refuses it now, so a root must never be reused once it may have held a repository the
+ * cluster was later denied: a root derived from the denied set alone came back after a grant
+ * and a revoke, holding what pods still on it had fetched while the repository was granted.
+ * A new repository the cluster may pull leaves the keepers, the root and its content in place.
  */
-export function storageRoot(deniedRepositories: readonly string[]): string {
-  if (deniedRepositories.length === 0) return `/${ROOT_PREFIX}all`;
-  const key = createHash("sha256")
-    .update([...deniedRepositories].sort().join("\n"))
-    .digest("hex")
-    .slice(0, 16);
-  return `/${ROOT_PREFIX}denies-${key}`;
+export function storageRootKeepers(deniedRepositories: readonly string[]): Record<string, string> {
+  return { deniedRepositories: [...deniedRepositories].sort().join("\n") };
+}
+
+export function storageRoot(rootId: string): string {
+  return `/${ROOT_PREFIX}${rootId}`;
 }
 /**
  * S3 accepts no ACL but this one on a bucket with BucketOwnerEnforced ownership
@@ -71,7 +72,7 @@ export function cacheRegistryConfig(settings: CacheRegistrySettings) {
       s3: {
         region: settings.region,
         bucket: settings.bucket,
-        rootdirectory: storageRoot(settings.deniedRepositories),
+        rootdirectory: storageRoot(settings.rootId),
         encrypt: true,
         secure: true,
         objectacl: OBJECT_ACL,

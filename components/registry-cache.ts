@@ -1,8 +1,9 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
+import * as random from "@pulumi/random";
 import * as pulumi from "@pulumi/pulumi";
 import { CHART_PATH, RELEASE_NAME, cacheChartValues } from "../cache/chart-values";
-import { ROOT_PREFIX, cacheRegistryConfig } from "../cache/registry-config";
+import { ROOT_PREFIX, cacheRegistryConfig, storageRootKeepers } from "../cache/registry-config";
 import { ClusterModel } from "../config/model";
 import { renderPolicy } from "../iam/document";
 import { cacheBucketPolicy, serviceAccountTrustPolicy } from "../iam/cache-storage";
@@ -13,7 +14,7 @@ export interface RegistryCacheArgs {
   readonly cluster: ClusterModel & { cache: NonNullable<ClusterModel["cache"]> };
   /** The cache role's identity policy from the access plan. */
   readonly rolePolicyText: string;
-  /** Repositories the cluster may not pull, from the access plan: they key the storage root. */
+  /** Repositories the cluster may not pull, from the access plan: the storage root's keepers. */
   readonly deniedRepositories: readonly string[];
   /** The cluster's OIDC issuer (no scheme): from config when adopted, from the cluster when created. */
   readonly oidcIssuer: pulumi.Input<string>;
@@ -154,24 +155,32 @@ export class RegistryCache extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+    // A new storage root, never an old one, whenever the denied repositories change.
+    const root = new random.RandomId(
+      `${name}-root`,
+      { byteLength: 8, keepers: storageRootKeepers(args.deniedRepositories) },
+      { parent: this },
+    );
     const release = new k8s.helm.v3.Release(
       `${name}-release`,
       {
         name: RELEASE_NAME,
         namespace: namespace.metadata.name,
         chart: CHART_PATH,
-        values: cacheChartValues({
-          cache,
-          registryConfig: cacheRegistryConfig({
-            region: cluster.region,
-            bucket: cache.bucketName,
-            upstreamHost: args.registryHost,
-            port: cache.port,
-            deniedRepositories: args.deniedRepositories,
-            metrics: cache.metrics.enabled,
+        values: root.hex.apply((rootId) =>
+          cacheChartValues({
+            cache,
+            registryConfig: cacheRegistryConfig({
+              region: cluster.region,
+              bucket: cache.bucketName,
+              upstreamHost: args.registryHost,
+              port: cache.port,
+              rootId,
+              metrics: cache.metrics.enabled,
+            }),
+            registryRegion: args.registryRegion,
           }),
-          registryRegion: args.registryRegion,
-        }),
+        ),
       },
       { parent: this, dependsOn: [rolePolicy, bucket] },
     );

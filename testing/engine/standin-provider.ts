@@ -84,7 +84,10 @@ function shortHash(text: string): string {
  * Outputs a real provider computes and the program or its components read: an `arn` where the
  * type has one, and the few a type needs. Deterministic: the same resource gets the same values.
  */
-function computedOutputs(pkg: string, type: string, id: string, record: SdkRecord): Props {
+/** What the random provider draws: kept by an update, drawn anew only by a replacement. */
+const RANDOM_OUTPUTS = ["hex", "b64Std", "b64Url", "dec"] as const;
+
+function computedOutputs(type: string, id: string, record: SdkRecord, inputs: Props): Props {
   const outputs: Props = {};
   const properties = record.resources[type]?.properties ?? [];
   if (properties.includes("arn")) outputs.arn = `arn:aws:standin:::${type}/${id}`;
@@ -92,7 +95,16 @@ function computedOutputs(pkg: string, type: string, id: string, record: SdkRecor
     outputs.repositoryUrl = `standin.dkr.ecr.invalid/${id}`;
   }
   if (type === "kubernetes:helm.sh/v3:Release") outputs.status = { status: "deployed" };
-  void pkg;
+  if (type === "random:index/randomId:RandomId") {
+    // Random as the real provider's: a replaced id is a new one, never an old one.
+    const bytes = crypto.randomBytes(Number(inputs.byteLength ?? 8));
+    Object.assign(outputs, {
+      hex: bytes.toString("hex"),
+      b64Std: bytes.toString("base64"),
+      b64Url: bytes.toString("base64url"),
+      dec: BigInt(`0x${bytes.toString("hex")}`).toString(),
+    });
+  }
   return outputs;
 }
 
@@ -202,7 +214,9 @@ export class StandinProvider implements provider.Provider {
     const { type, name } = parseUrn(urn);
     const changed = changedInputs(this.record, type, olds, news);
     log({ op: "diff", pkg: this.pkg, type, name, id, changed });
-    return Promise.resolve({ changes: changed.length > 0 });
+    // Every input of the random provider's resources forces a new resource (a new value).
+    const replaces = this.pkg === "random" ? changed : [];
+    return Promise.resolve({ changes: changed.length > 0, replaces });
   }
 
   create(urn: string, inputs: Props): Promise<provider.CreateResult> {
@@ -211,7 +225,7 @@ export class StandinProvider implements provider.Provider {
     log({ op: "create", pkg: this.pkg, type, name, id });
     return Promise.resolve({
       id,
-      outs: { ...inputs, ...computedOutputs(this.pkg, type, id, this.record) },
+      outs: { ...inputs, ...computedOutputs(type, id, this.record, inputs) },
     });
   }
 
@@ -221,11 +235,17 @@ export class StandinProvider implements provider.Provider {
     return Promise.resolve({ id, props: props ?? {} });
   }
 
-  update(id: string, urn: string, _olds: Props, news: Props): Promise<provider.UpdateResult> {
+  update(id: string, urn: string, olds: Props, news: Props): Promise<provider.UpdateResult> {
     const { type, name } = parseUrn(urn);
     log({ op: "update", pkg: this.pkg, type, name, id });
     return Promise.resolve({
-      outs: { ...news, ...computedOutputs(this.pkg, type, id, this.record) },
+      // What a real provider computed at creation stays: a random id is never drawn again.
+      outs: {
+        ...news,
+        ...(this.pkg === "random"
+          ? Object.fromEntries(RANDOM_OUTPUTS.map((key) => [key, olds[key]]))
+          : computedOutputs(type, id, this.record, news)),
+      },
     });
   }
 

@@ -15,7 +15,7 @@ export const TOOLS_BIN = path.join(ROOT, ".tools", "bin");
 export const PULUMI = path.join(TOOLS_BIN, "pulumi");
 const PACK_DIR = path.join(ROOT, "policy-pack");
 /** The packages whose plugins are stand-ins here. */
-export const STANDIN_PACKAGES = ["aws", "eks", "kubernetes"] as const;
+export const STANDIN_PACKAGES = ["aws", "eks", "kubernetes", "random"] as const;
 
 export interface StandinCall {
   op: "check" | "diff" | "create" | "read" | "update" | "delete" | "invoke" | "construct";
@@ -56,6 +56,8 @@ export interface RunOptions {
   readonly program?: string;
   /** Policy packs to run, by folder. */
   readonly policyPacks?: readonly string[];
+  /** How long the operation may take before it is killed; 150 s by default. */
+  readonly timeoutMs?: number;
   /** More environment for the program's process. */
   readonly env?: NodeJS.ProcessEnv;
   /** Called with the operation's process id once it is started (the benchmark samples its tree). */
@@ -199,7 +201,7 @@ export class EngineWorkspace {
     let stderr = "";
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     child.stdout.resume();
-    const timer = setTimeout(() => child.kill("SIGKILL"), ENGINE_TIMEOUT_MS);
+    const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? ENGINE_TIMEOUT_MS);
     const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
     clearTimeout(timer);
     if (!fs.existsSync(resultFile)) {

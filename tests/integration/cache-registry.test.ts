@@ -84,10 +84,17 @@ const REVOKED_STACK = (() => {
   return validConfig(raw);
 })();
 
+/**
+ * The roots a cluster's random root id takes, in order: the program gives a new one, never an
+ * old one, whenever the cluster's denied repositories change (tests/engine/cache-root.test.ts).
+ */
+const ROOT_IDS = ["1f0e2d3c4b5a6978", "8a9b0c1d2e3f4a5b", "c0ffee00c0ffee01"] as const;
+
 function programValues(
   helperLifetimeSeconds?: number,
   stack = STACK,
   metrics: Partial<typeof CACHE.metrics> = {},
+  rootId: string = ROOT_IDS[0],
 ) {
   const cache = { ...CACHE, metrics: { ...CACHE.metrics, ...metrics } };
   return cacheChartValues({
@@ -99,7 +106,7 @@ function programValues(
       upstreamHost: stack.registry.host,
       port: CACHE.port,
       helperLifetimeSeconds,
-      deniedRepositories: cachePlan(stack).deniedRepositories,
+      rootId,
       metrics: cache.metrics.enabled,
     }),
   });
@@ -237,6 +244,7 @@ describe("the cache on distribution v3.1.1, as the chart renders it", function (
       })),
       { tag: "never-cached", files: { "etc/never": "only upstream has this\n" } },
       { tag: "worker", files: { "etc/worker": "taken from the cluster later\n" } },
+      { tag: "granted", files: { "etc/granted": "granted for a while, then revoked\n" } },
       { tag: "counted", files: { "etc/counted": "one miss, then one hit\n" } },
       { tag: "after-rotation", files: { "etc/rotated": "fetched with the second token\n" } },
       { tag: "after-expiry", files: { "etc/expiry": "fetched after the lifecycle rule ran\n" } },
@@ -654,7 +662,10 @@ describe("the cache on distribution v3.1.1, as the chart renders it", function (
       this.timeout(90_000);
       await ensureCached("worker");
       assert.equal(repoOf("worker"), REVOKED);
-      const after = await renderChart(programValues(HELPER_LIFETIME_SECONDS, REVOKED_STACK), dir);
+      const after = await renderChart(
+        programValues(HELPER_LIFETIME_SECONDS, REVOKED_STACK, {}, ROOT_IDS[1]),
+        dir,
+      );
       assert.notEqual(after.checksum, rendered.checksum, "the shrunk grants roll the pods");
       ecr.deny(REVOKED);
       // A pod that has not rolled yet still serves what it stored: the proxy falls back to it.
@@ -675,6 +686,51 @@ describe("the cache on distribution v3.1.1, as the chart renders it", function (
         }
         await pull(rolled.url, "tiny-a");
       } finally {
+        await rolled.stop();
+      }
+    });
+
+    it("grant, pull, revoke: the new root refuses what pods fetched into the old one while it was granted", async function () {
+      this.timeout(120_000);
+      const GRANTED = repoOf("granted");
+      // Before: the cluster may not pull GRANTED; its pods are on the root of that denied set.
+      ecr.deny(GRANTED);
+      const before = await startCache(
+        "cache-before-grant",
+        localize(
+          (await renderChart(programValues(HELPER_LIFETIME_SECONDS, STACK, {}, ROOT_IDS[0]), dir))
+            .registryConfig,
+          await freePort(),
+        ),
+      );
+      const revokedRoot = await renderChart(
+        programValues(HELPER_LIFETIME_SECONDS, STACK, {}, ROOT_IDS[2]),
+        dir,
+      );
+      const rolled = await startCache(
+        "cache-after-revoke",
+        localize(revokedRoot.registryConfig, await freePort()),
+      );
+      try {
+        // The grant: the role's policy changes before the pods roll, so a pod still on the old
+        // root fetches GRANTED into it.
+        ecr.allow(GRANTED);
+        await pull(before.url, "granted");
+        await waitUntilStored("granted");
+        // The revoke: ECR refuses GRANTED again.
+        ecr.deny(GRANTED);
+        // A root derived from the denied set alone came back to the old one, which serves it:
+        await pull(before.url, "granted", true);
+        // The program's root after the revoke is a new one, which never held it: refused.
+        const refused = await skopeoCopy(
+          `docker://127.0.0.1:${rolled.port}/${GRANTED}:v1`,
+          `oci:${path.join(dir, "grant-then-revoke")}:v1`,
+          20_000,
+          ["--src-no-creds"],
+        );
+        assert.notEqual(refused.code, 0, "the revoked repository was served from the new root");
+      } finally {
+        await before.stop();
         await rolled.stop();
       }
     });

@@ -165,7 +165,7 @@ describe("ECR token refresh", () => {
         bucket: "b",
         upstreamHost: "h",
         port: 20500,
-        deniedRepositories: [],
+        rootId: "0123456789abcdef",
         metrics: false,
       });
       assert.equal(config.proxy.exec.lifetime, `${HELPER_LIFETIME_SECONDS}s`);

@@ -98,6 +98,21 @@ describe("stand-in providers, strict on the SDK's record", function () {
     assert.match(created.outs.arn, /team\/app$/);
   });
 
+  it("the random stand-in draws a new id on each create and replaces on any change, as the real one", async () => {
+    const random = new StandinProvider("random");
+    const type = "random:index/randomId:RandomId";
+    const inputs = { byteLength: 8, keepers: { deniedRepositories: "team/worker" } };
+    const first = await random.create(urn(type, "r", "registry-hub:cache:RegistryCache"), inputs);
+    const second = await random.create(urn(type, "r", "registry-hub:cache:RegistryCache"), inputs);
+    assert.match(first.outs.hex, /^[0-9a-f]{16}$/);
+    assert.notEqual(first.outs.hex, second.outs.hex);
+    const diff = await random.diff("id", urn(type, "r"), first.outs, {
+      ...inputs,
+      keepers: { deniedRepositories: "" },
+    });
+    assert.deepEqual(diff.replaces, ["keepers"]);
+  });
+
   it("Invoke answers the functions the program calls, and refuses the rest and undeclared arguments", async () => {
     const found = await aws.invoke("aws:eks/getCluster:getCluster", { name: "beta" });
     assert.equal(found.failures, undefined);

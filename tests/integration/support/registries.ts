@@ -161,6 +161,8 @@ export interface BasicAuthGate {
   setToken(token: string): void;
   /** Refuse this repository (403 DENIED) from now on, as ECR does once a grant is taken away. */
   deny(repository: string): void;
+  /** Serve it again, as ECR does once the repository is granted. */
+  allow(repository: string): void;
   stop(): Promise<void>;
 }
 
@@ -238,6 +240,7 @@ export async function startBasicAuthGate(
     requests,
     setToken: (t) => (current = t),
     deny: (repository) => denied.add(repository),
+    allow: (repository) => denied.delete(repository),
     stop,
   };
 }
