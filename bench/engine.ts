@@ -135,7 +135,11 @@ async function main() {
     `registry-hub-engine-floor-${process.pid}.json`,
   );
   try {
-    const up = await recorder.run("up", { timeoutMs: BENCH_TIMEOUT_MS });
+    // The file backend writes the whole state after every step; the recording needs only the end.
+    const up = await recorder.run("up", {
+      timeoutMs: BENCH_TIMEOUT_MS,
+      env: { PULUMI_SKIP_CHECKPOINTS: "true" },
+    });
     if (!up.ok) throw new Error(`up failed: ${up.message}\n${up.stderr ?? ""}`);
     writeFileSync(recordingFile, JSON.stringify(up.deployment?.resources ?? []));
     process.stderr.write(`${label}: recorded ${up.deployment?.resources?.length} resources\n`);

@@ -309,4 +309,10 @@ export class StandinProvider implements provider.Provider {
 if (require.main === module) {
   const [pkg, ...engineArgs] = process.argv.slice(2);
   void provider.main(new StandinProvider(pkg), engineArgs);
+  // The engine starts each plugin in a process group of its own; should the engine die without
+  // closing it (a killed test), the plugin is handed to init: then it ends too.
+  const engine = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== engine) process.exit(0);
+  }, 1000).unref();
 }

@@ -196,12 +196,17 @@ export class EngineWorkspace {
         NODE_PATH: path.join(ROOT, "node_modules"),
       },
       stdio: ["ignore", "pipe", "pipe"],
+      // A process group of its own (the program and the CLI), so a timeout stops both.
+      detached: true,
     });
     if (child.pid !== undefined) options.onSpawn?.(child.pid);
     let stderr = "";
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     child.stdout.resume();
-    const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? ENGINE_TIMEOUT_MS);
+    const stop = () => {
+      if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+    };
+    const timer = setTimeout(stop, options.timeoutMs ?? ENGINE_TIMEOUT_MS);
     const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
     clearTimeout(timer);
     if (!fs.existsSync(resultFile)) {
