@@ -1,6 +1,11 @@
 /** Values for charts/registry-cache, the chart that runs a cluster's cache on every node. */
 import { CacheModel } from "../config/model";
-import { METRICS_PROXY_CONFIG_KEY, metricsProxyConfig } from "./metrics-proxy";
+import {
+  METRICS_PROXY_CONFIG_KEY,
+  METRICS_PROXY_START_KEY,
+  metricsProxyConfig,
+  metricsProxyStartScript,
+} from "./metrics-proxy";
 import { CacheRegistryConfig } from "./registry-config";
 import {
   CREDENTIAL_HELPER_SCRIPT,
@@ -63,11 +68,13 @@ export function cacheChartValues(input: CacheChartInput) {
     metrics: {
       ...cache.metrics,
       configKey: METRICS_PROXY_CONFIG_KEY,
+      startScript: METRICS_PROXY_START_KEY,
       proxyConfig: metricsProxyConfig(cache.port, cache.metrics.port),
     },
     scripts: {
       "ecr-credential-helper": CREDENTIAL_HELPER_SCRIPT,
       "ecr-token-refresher": REFRESHER_SCRIPT,
+      [METRICS_PROXY_START_KEY]: metricsProxyStartScript(CONFIG_DIR),
     },
     paths: {
       configDir: CONFIG_DIR,

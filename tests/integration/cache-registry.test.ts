@@ -14,11 +14,16 @@ import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
 import {
+  CONFIG_DIR,
   LIVENESS_PROBE,
   cacheChartValues,
   hungCacheClosedWithinSeconds,
 } from "../../cache/chart-values";
-import { METRICS_PROXY_CONFIG_KEY } from "../../cache/metrics-proxy";
+import {
+  METRICS_PROXY_CONFIG_KEY,
+  METRICS_PROXY_START_KEY,
+  NODE_IP_PLACEHOLDER,
+} from "../../cache/metrics-proxy";
 import { OBJECT_ACL, cacheRegistryConfig } from "../../cache/registry-config";
 import { TOKEN_FILE } from "../../cache/token-refresh";
 import { cacheBucketPolicy } from "../../iam/cache-storage";
@@ -26,6 +31,7 @@ import { planAccess } from "../../plan/access";
 import { HubConfig } from "../../config/model";
 import { rawStack, stackConfig, validConfig } from "../../testing/stacks";
 import { RenderedChart, renderChart } from "./support/chart";
+import { idleConnectionsScript, startNetworkNamespace } from "./support/netns";
 import {
   buildImages,
   ImageSpec,
@@ -110,6 +116,44 @@ function programValues(
       metrics: cache.metrics.enabled,
     }),
   });
+}
+
+/**
+ * The metrics proxy as its container starts it: the chart's own start script and config from
+ * the rendered ConfigMap, run with `sh` and NODE_IP set, changing only the paths, the ports and
+ * the debug address. Returns the proxy's URL.
+ */
+function startMetricsProxy(
+  chart: RenderedChart,
+  nodeIp: string,
+  metricsPort: number,
+  debugPort: number,
+  name: string,
+  tempRoot: string,
+): string {
+  const nginxDir = path.join(tempRoot, name);
+  fs.mkdirSync(nginxDir, { recursive: true });
+  const conf = path.join(nginxDir, METRICS_PROXY_CONFIG_KEY);
+  const rendered = chart.scripts[METRICS_PROXY_CONFIG_KEY];
+  const local = rendered
+    .replaceAll("/tmp/", `${nginxDir}/`)
+    .replace(
+      `${NODE_IP_PLACEHOLDER}:${CACHE.metrics.port};`,
+      `${NODE_IP_PLACEHOLDER}:${metricsPort};`,
+    )
+    .replace(`127.0.0.1:${CACHE.port + 1}`, `127.0.0.1:${debugPort}`);
+  assert.equal(
+    local.split("\n").filter((line, i) => line !== rendered.split("\n")[i]).length,
+    8,
+    "only the listen port, the debug address and six temp paths change",
+  );
+  fs.writeFileSync(conf, local);
+  const script = chart.scripts[METRICS_PROXY_START_KEY].replaceAll("/tmp/", `${nginxDir}/`).replace(
+    `${CONFIG_DIR}/${METRICS_PROXY_CONFIG_KEY}`,
+    conf,
+  );
+  spawnDaemon(name, "sh", ["-c", script], tempRoot, { env: { NODE_IP: nodeIp } });
+  return `http://${nodeIp}:${metricsPort}`;
 }
 
 const BIG_BYTES = 50 * 1024 * 1024;
@@ -600,23 +644,14 @@ describe("the cache on distribution v3.1.1, as the chart renders it", function (
         assert.equal(response.status, 200, debugPath);
       }
 
-      // The metrics proxy's own config, from the rendered ConfigMap, pointed at this machine.
-      const nginxDir = path.join(dir, "nginx");
-      fs.mkdirSync(nginxDir, { recursive: true });
-      const conf = path.join(nginxDir, "nginx.conf");
-      const rendered = chart.scripts[METRICS_PROXY_CONFIG_KEY];
-      const local = rendered
-        .replaceAll("/tmp/", `${nginxDir}/`)
-        .replace(`listen ${CACHE.metrics.port};`, `listen 127.0.0.1:${metricsPort};`)
-        .replace(`127.0.0.1:${CACHE.port + 1}`, `127.0.0.1:${debugPort}`);
-      assert.equal(
-        local.split("\n").filter((line, i) => line !== rendered.split("\n")[i]).length,
-        8,
-        "only the listen address, the debug address and six temp paths change",
+      const metricsUrl = startMetricsProxy(
+        chart,
+        "127.0.0.1",
+        metricsPort,
+        debugPort,
+        "nginx",
+        dir,
       );
-      fs.writeFileSync(conf, local);
-      spawnDaemon("metrics-proxy", "nginx", ["-e", "stderr", "-c", conf, "-g", "daemon off;"], dir);
-      const metricsUrl = `http://127.0.0.1:${metricsPort}`;
       const scrape = async () => {
         const response = await httpRequest(`${metricsUrl}/metrics`);
         assert.equal(response.status, 200);
@@ -654,6 +689,60 @@ describe("the cache on distribution v3.1.1, as the chart renders it", function (
       const post = await httpRequest(`${metricsUrl}/metrics`, { method: "POST" });
       assert.equal(post.status, 403);
       await instance.stop();
+    });
+
+    it("the metrics proxy listens on the node's address only, and 1,000 idle connections from a pod's network namespace do not starve /metrics", async function () {
+      this.timeout(90_000);
+      requireToolsOrSkip(this, ["nginx", "ip"], "cache metrics (network namespaces)");
+      const chart = await renderChart(
+        programValues(HELPER_LIFETIME_SECONDS, STACK, { enabled: true }),
+        dir,
+      );
+      const [port, debugPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
+      const instance = await startCache(
+        "cache-netns",
+        localize(chart.registryConfig, port, debugPort),
+      );
+      // The node's address: the host end of a veth pair whose other end is a pod's namespace.
+      const netns = startNetworkNamespace("rh-metrics", dir);
+      try {
+        const metricsUrl = startMetricsProxy(
+          chart,
+          netns.hostIp,
+          metricsPort,
+          debugPort,
+          "nginx-netns",
+          dir,
+        );
+        await waitFor(
+          "the metrics proxy",
+          async () => (await httpRequest(`${metricsUrl}/metrics`)).status === 200,
+          10_000,
+        );
+        // Not on every interface: loopback has no listener on the metrics port.
+        await assert.rejects(
+          httpRequest(`http://127.0.0.1:${metricsPort}/metrics`),
+          /ECONNREFUSED/,
+        );
+        const idle = netns.spawn(process.execPath, [
+          "-e",
+          idleConnectionsScript(netns.hostIp, metricsPort, 1000),
+        ]);
+        await waitFor(
+          "1,000 idle connections",
+          () => Promise.resolve(idle.output().includes("open 1000")),
+          20_000,
+        );
+        const started = Date.now();
+        const response = await httpRequest(`${metricsUrl}/metrics`);
+        const ms = Date.now() - started;
+        assert.equal(response.status, 200);
+        assert.ok(ms < 2000, `/metrics took ${ms} ms with 1,000 idle connections`);
+        await idle.stop();
+      } finally {
+        await netns.stop();
+        await instance.stop();
+      }
     });
   });
 

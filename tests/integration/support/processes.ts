@@ -40,6 +40,7 @@ const HOW_TO_GET: Record<string, string> = {
   "registry-v3": "bash .ci/install-tools registry",
   helm: "bash .ci/install-helm",
   nginx: "apt-get install nginx-light",
+  ip: "apt-get install iproute2 (and root, or sudo without a password, for ip netns)",
 };
 
 function onPath(command: string): boolean {
