@@ -1,5 +1,6 @@
 /** Runs a bench script in its own `node -r ts-node/register/transpile-only` process. */
 import { execFileSync, spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 
@@ -91,4 +92,28 @@ export function machine() {
     node: process.version,
     platform: `${os.type()} ${os.release()} ${os.arch()}`,
   };
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** What a side-by-side benchmark writes: the machine, the program, the medians, the samples. */
+export function writeSideBySide(
+  file: string,
+  run: { started: number; label: string; runs: number },
+  results: { medians: object; ratios: object; samples: object },
+): void {
+  const record = {
+    generatedAt: new Date().toISOString(),
+    benchWallMs: Date.now() - run.started,
+    machine: machine(),
+    program: program(),
+    case: run.label,
+    runs: run.runs,
+    ...results,
+  };
+  writeFileSync(file, `${JSON.stringify(record, null, 2)}\n`);
 }

@@ -17,7 +17,7 @@ import { stringify } from "yaml";
 import { ACCESS_MODES, AccessMode, PROJECT } from "../config/schema";
 import { EngineWorkspace, ROOT } from "../testing/engine/workspace";
 import { generateRawConfig } from "./generate";
-import { machine, program } from "./child";
+import { median, writeSideBySide } from "./child";
 
 const ACCOUNTS = 5;
 const PAGE_KIB = 4;
@@ -89,12 +89,6 @@ async function previewOnce(
     workspace.dispose();
   }
 }
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 
 async function main() {
   const { values } = parseArgs({
@@ -181,23 +175,10 @@ async function main() {
   console.log(`| floor | ${f.wallMs} | ${f.peakRssMiB} |`);
   console.log(`| program / floor | ${ratios.wallMs} | ${ratios.peakRssMiB} |`);
   const out = path.join(__dirname, "engine-results.json");
-  writeFileSync(
+  writeSideBySide(
     out,
-    `${JSON.stringify(
-      {
-        generatedAt: new Date().toISOString(),
-        benchWallMs: Date.now() - started,
-        machine: machine(),
-        program: program(),
-        case: label,
-        runs,
-        medians: { program: p, floor: f },
-        ratios,
-        samples,
-      },
-      null,
-      2,
-    )}\n`,
+    { started, label, runs },
+    { medians: { program: p, floor: f }, ratios, samples },
   );
   console.log(
     `\nwrote ${path.relative(ROOT, out)} in ${Math.round((Date.now() - started) / 1000)} s`,

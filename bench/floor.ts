@@ -8,13 +8,12 @@
  * settled registrations, CPU time and peak RSS, and their ratios; writes bench/floor-results.json.
  */
 import { mkdirSync } from "node:fs";
-import { writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { ACCESS_MODES, AccessMode, PROJECT } from "../config/schema";
 import { CaseArgs, CaseResult } from "./case";
-import { ROOT, machine, program, runChild } from "./child";
+import { ROOT, median, runChild, writeSideBySide } from "./child";
 import { FloorCaseArgs, FloorCaseResult } from "./floor-case";
 
 const ACCOUNTS = 5;
@@ -28,12 +27,6 @@ export interface Sample {
   rssAfterImportsMiB: number;
   loadAverage: number;
 }
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 
 function medians(samples: Sample[]) {
   return {
@@ -138,23 +131,14 @@ async function main() {
     );
 
   const out = path.join(__dirname, "floor-results.json");
-  writeFileSync(
+  writeSideBySide(
     out,
-    JSON.stringify(
-      {
-        generatedAt: new Date().toISOString(),
-        benchWallMs: Date.now() - started,
-        machine: machine(),
-        program: program(),
-        case: label,
-        runs,
-        medians: { program: p, floor: f },
-        ratios,
-        samples: { program: programSamples, floor: floorSamples },
-      },
-      null,
-      2,
-    ) + "\n",
+    { started, label, runs },
+    {
+      medians: { program: p, floor: f },
+      ratios,
+      samples: { program: programSamples, floor: floorSamples },
+    },
   );
   console.log(
     `\nwrote ${path.relative(ROOT, out)} in ${Math.round((Date.now() - started) / 1000)} s`,
