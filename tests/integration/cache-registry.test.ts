@@ -24,7 +24,7 @@ import {
   METRICS_PROXY_START_KEY,
   NODE_IP_PLACEHOLDER,
 } from "../../cache/metrics-proxy";
-import { OBJECT_ACL, cacheRegistryConfig } from "../../cache/registry-config";
+import { OBJECT_ACL, ROOT_PREFIX, cacheRegistryConfig } from "../../cache/registry-config";
 import { TOKEN_FILE } from "../../cache/token-refresh";
 import { cacheBucketPolicy } from "../../iam/cache-storage";
 import { planAccess } from "../../plan/access";
@@ -289,6 +289,7 @@ describe("the cache on distribution v3.1.1, as the chart renders it", function (
       { tag: "never-cached", files: { "etc/never": "only upstream has this\n" } },
       { tag: "worker", files: { "etc/worker": "taken from the cluster later\n" } },
       { tag: "granted", files: { "etc/granted": "granted for a while, then revoked\n" } },
+      { tag: "purged", files: { "etc/purged": "deleted upstream, then purged\n" } },
       { tag: "counted", files: { "etc/counted": "one miss, then one hit\n" } },
       { tag: "after-rotation", files: { "etc/rotated": "fetched with the second token\n" } },
       { tag: "after-expiry", files: { "etc/expiry": "fetched after the lifecycle rule ran\n" } },
@@ -870,6 +871,27 @@ describe("the cache on distribution v3.1.1, as the chart renders it", function (
       }
       await pull(second.url, "after-expiry");
       await second.stop();
+    });
+
+    it("an image deleted from ECR is served until the purge (emptying cache/, docs/operations.md), then by tag and by digest no more", async function () {
+      this.timeout(90_000);
+      await ensureCached("purged");
+      // Deleted upstream: ECR answers 404 (here: refuses it, as the gate does once denied).
+      ecr.deny(repoOf("purged"));
+      await pull(cache.url, "purged", true);
+      // The responder's `aws s3 rm s3://<bucket>/cache/ --recursive`: every object under cache/.
+      await s3.deleteObjects(await s3.keys(ROOT_PREFIX));
+      assert.deepEqual(await s3.keys(ROOT_PREFIX), []);
+      cached.clear();
+      for (const reference of [":v1", `@${source.get("purged")!.manifestDigest}`]) {
+        const refused = await skopeoCopy(
+          `docker://127.0.0.1:${cache.port}/${repoOf("purged")}${reference}`,
+          `oci:${path.join(dir, "purged")}:v1`,
+          20_000,
+          ["--src-no-creds"],
+        );
+        assert.notEqual(refused.code, 0, `${reference} still served after the purge`);
+      }
     });
   });
 
