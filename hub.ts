@@ -2,6 +2,7 @@
 import * as aws from "@pulumi/aws";
 import * as eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
+import * as random from "@pulumi/random";
 import * as pulumi from "@pulumi/pulumi";
 import { CentralRegistry } from "./components/central-registry";
 import { ConsumerAccess, ConsumerPolicy } from "./components/consumer-access";
@@ -48,6 +49,9 @@ export function deployHub(config: HubConfig, plan: AccessPlan) {
     );
   }
 
+  // The caches' storage root ids; one explicit provider, made with the first cache.
+  let randomIds: random.Provider | undefined;
+  const randomProvider = () => (randomIds ??= new random.Provider("random"));
   const caches: Record<string, { endpoint: string; bucket: string; roleArn: string }> = {};
   const consumerPolicies: Record<string, Record<string, ConsumerPolicy>> = {};
   for (const account of config.accounts) {
@@ -91,7 +95,7 @@ export function deployHub(config: HubConfig, plan: AccessPlan) {
           deployRoleArn: account.deployRoleArn,
           nextDeployRoleArn: account.nextDeployRoleArn,
         },
-        { providers: { aws: provider, kubernetes } },
+        { providers: { aws: provider, kubernetes, random: randomProvider() } },
       );
       caches[cluster.name] = {
         endpoint: registryCache.endpoint,

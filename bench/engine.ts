@@ -114,7 +114,7 @@ async function main() {
   const stackFile = stringify({
     config: {
       "aws:region": "us-east-1",
-      "pulumi:disable-default-providers": ["aws", "kubernetes", "eks"],
+      "pulumi:disable-default-providers": ["aws", "kubernetes", "eks", "random"],
       ...Object.fromEntries(
         Object.entries(raw).map(([key, value]) => [`${PROJECT}:${key}`, value]),
       ),

@@ -57,6 +57,7 @@ export interface ComponentProviders {
   aws: pulumi.ProviderResource;
   eks: pulumi.ProviderResource;
   kubernetes: pulumi.ProviderResource;
+  random: pulumi.ProviderResource;
 }
 
 /**

@@ -30,7 +30,8 @@ export interface RegistryCacheArgs {
 
 /**
  * A cluster's pull-through cache: S3 bucket, IRSA role, and the registry's Helm release.
- * Needs `opts.providers.aws` (the cluster's account) and `opts.providers.kubernetes` (the cluster).
+ * Needs `opts.providers.aws` (the cluster's account), `opts.providers.kubernetes` (the cluster)
+ * and `opts.providers.random` (for the storage root's id).
  */
 export class RegistryCache extends pulumi.ComponentResource {
   /** The bucket's name, from config (the bucket is created with exactly this name). */
@@ -41,7 +42,7 @@ export class RegistryCache extends pulumi.ComponentResource {
   readonly endpoint: string;
 
   constructor(name: string, args: RegistryCacheArgs, opts: pulumi.ComponentResourceOptions) {
-    requireProviders("RegistryCache", opts, ["aws", "kubernetes"]);
+    requireProviders("RegistryCache", opts, ["aws", "kubernetes", "random"]);
     super("registry-hub:cache:RegistryCache", name, {}, opts);
     const { cluster } = args;
     const { cache } = cluster;

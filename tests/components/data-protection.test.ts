@@ -2,6 +2,7 @@ import * as assert from "node:assert/strict";
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import { installMocks, collect } from "../../testing/mock-runtime";
 import { stackConfig } from "../../testing/stacks";
 import { CentralRegistry } from "../../components/central-registry";
@@ -84,6 +85,7 @@ describe("what holds data is protected", () => {
           providers: {
             aws: new aws.Provider("acct-p", { region: "us-east-1" }),
             kubernetes: new k8s.Provider("k8s-p", {}),
+            random: new random.Provider("random-p"),
           },
           transformations: [recorder(seen)],
         }),
@@ -117,7 +119,7 @@ describe("what holds data is protected", () => {
     const awsOnly = { providers: { aws: new aws.Provider("only-aws", { region: "us-east-1" }) } };
     assert.throws(
       () => new RegistryCache("no-k8s", betaCacheArgs(), awsOnly),
-      /RegistryCache needs an explicit provider for its account: opts\.providers\.kubernetes$/,
+      /RegistryCache needs an explicit provider for its account: opts\.providers\.kubernetes, opts\.providers\.random$/,
     );
     assert.throws(
       () => new RegistryGuardrail("no-provider", { registryAccountId: "1", policyText: "{}" }, {}),
