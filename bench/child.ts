@@ -3,6 +3,9 @@ import { execFileSync, spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { parseArgs } from "node:util";
+import { ACCESS_MODES, AccessMode } from "../config/schema";
+import { Scale } from "./generate";
 
 export const ROOT = path.resolve(__dirname, "..");
 const CHILD_TIMEOUT_MS = 180_000;
@@ -116,4 +119,28 @@ export function writeSideBySide(
     ...results,
   };
   writeFileSync(file, `${JSON.stringify(record, null, 2)}\n`);
+}
+
+/** The command line of a side-by-side benchmark: runs and the generated stack's scale. */
+export function sideBySideOptions(accounts: number, withCaches: boolean) {
+  const { values } = parseArgs({
+    options: {
+      runs: { type: "string", default: "3" },
+      repositories: { type: "string", default: "1000" },
+      clusters: { type: "string", default: "100" },
+      mode: { type: "string", default: "accounts" },
+      ...(withCaches && { caches: { type: "boolean" as const, default: false } }),
+    },
+  });
+  const mode = values.mode as AccessMode;
+  if (!ACCESS_MODES.includes(mode)) throw new Error(`--mode: one of ${ACCESS_MODES.join(", ")}`);
+  const scale: Scale = {
+    repositories: Number(values.repositories),
+    clusters: Number(values.clusters),
+    accounts,
+    mode,
+    caches: values.caches === true,
+  };
+  const label = `${scale.repositories}x${scale.clusters}${scale.caches ? "+caches" : ""} ${mode}`;
+  return { runs: Number(values.runs), scale, label };
 }

@@ -12,12 +12,11 @@
 import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { parseArgs } from "node:util";
 import { stringify } from "yaml";
-import { ACCESS_MODES, AccessMode, PROJECT } from "../config/schema";
+import { PROJECT } from "../config/schema";
 import { EngineWorkspace, ROOT } from "../testing/engine/workspace";
 import { generateRawConfig } from "./generate";
-import { median, writeSideBySide } from "./child";
+import { median, sideBySideOptions, writeSideBySide } from "./child";
 
 const ACCOUNTS = 5;
 const PAGE_KIB = 4;
@@ -91,24 +90,7 @@ async function previewOnce(
 }
 
 async function main() {
-  const { values } = parseArgs({
-    options: {
-      runs: { type: "string", default: "3" },
-      repositories: { type: "string", default: "1000" },
-      clusters: { type: "string", default: "100" },
-      mode: { type: "string", default: "accounts" },
-    },
-  });
-  const mode = values.mode as AccessMode;
-  if (!ACCESS_MODES.includes(mode)) throw new Error(`--mode: one of ${ACCESS_MODES.join(", ")}`);
-  const scale = {
-    repositories: Number(values.repositories),
-    clusters: Number(values.clusters),
-    accounts: ACCOUNTS,
-    mode,
-  };
-  const runs = Number(values.runs);
-  const label = `${scale.repositories}x${scale.clusters} ${mode}`;
+  const { runs, scale, label } = sideBySideOptions(ACCOUNTS, false);
   const started = Date.now();
   const raw = generateRawConfig(scale);
   const stackFile = stringify({

@@ -10,10 +10,9 @@
 import { mkdirSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { parseArgs } from "node:util";
-import { ACCESS_MODES, AccessMode, PROJECT } from "../config/schema";
+import { PROJECT } from "../config/schema";
 import { CaseArgs, CaseResult } from "./case";
-import { ROOT, median, runChild, writeSideBySide } from "./child";
+import { ROOT, median, runChild, sideBySideOptions, writeSideBySide } from "./child";
 import { FloorCaseArgs, FloorCaseResult } from "./floor-case";
 
 const ACCOUNTS = 5;
@@ -60,26 +59,7 @@ async function floorRun(args: FloorCaseArgs): Promise<Sample> {
 }
 
 async function main() {
-  const { values } = parseArgs({
-    options: {
-      runs: { type: "string", default: "3" },
-      repositories: { type: "string", default: "1000" },
-      clusters: { type: "string", default: "100" },
-      mode: { type: "string", default: "accounts" },
-      caches: { type: "boolean", default: false },
-    },
-  });
-  const runs = Number(values.runs);
-  const mode = values.mode as AccessMode;
-  if (!ACCESS_MODES.includes(mode)) throw new Error(`--mode: one of ${ACCESS_MODES.join(", ")}`);
-  const scale = {
-    repositories: Number(values.repositories),
-    clusters: Number(values.clusters),
-    accounts: ACCOUNTS,
-    mode,
-    caches: values.caches,
-  };
-  const label = `${scale.repositories}x${scale.clusters}${scale.caches ? "+caches" : ""} ${mode}`;
+  const { runs, scale, label } = sideBySideOptions(ACCOUNTS, true);
   const started = Date.now();
   const dir = path.join(ROOT, ".tmp", "bench-floor");
   mkdirSync(dir, { recursive: true });
