@@ -350,10 +350,24 @@ describe("the cache on distribution v3.1.1, as the chart renders it", function (
     cacheCounter = await startCountingProxy(cache.port);
   });
 
+  // An `after` hook has no current test: remember whether any test of the suite failed.
+  let anyFailed = false;
+  afterEach(function () {
+    if (this.currentTest?.state === "failed") anyFailed = true;
+  });
+
   after(async function () {
     this.timeout(30_000);
-    if (cache && (process.env.REGISTRY_IT_VERBOSE || this.currentTest?.state === "failed")) {
+    if (cache && (process.env.REGISTRY_IT_VERBOSE || anyFailed)) {
       process.stderr.write(`--- cache log (tail) ---\n${cache.logTail(60)}\n`);
+      // The registry answers 503 to everything once its storage check has failed `threshold`
+      // times in a row: show every failure, however long ago.
+      const checks = fs
+        .readFileSync(cache.logFile, "utf8")
+        .split("\n")
+        .filter((line) => line.includes("storage driver health check"));
+      process.stderr.write(`--- storage health check failures ---\n${checks.join("\n")}\n`);
+      process.stderr.write(`--- s3rver's 500s ---\n${s3?.errors.join("\n")}\n`);
     }
     traceListener?.close();
     await stopAll();

@@ -32,6 +32,7 @@ export interface S3Request {
 
 interface S3rverInstance {
   run(): Promise<{ port: number }>;
+  on(event: "error", listener: (err: Error & { status?: number }) => void): void;
   close(): Promise<void>;
   store: {
     existsObject(bucket: string, key: string): Promise<boolean>;
@@ -51,6 +52,8 @@ export interface S3Emulator {
   accessKey: string;
   secretKey: string;
   requests: S3Request[];
+  /** Errors s3rver answered with a 500 (S3 would not have), with their stacks. */
+  errors: string[];
   keys(prefix: string): Promise<string[]>;
   hasObject(key: string): Promise<boolean>;
   deleteObjects(keys: string[]): Promise<void>;
@@ -78,6 +81,11 @@ export async function startS3(bucket: string): Promise<S3Emulator> {
   });
   await s3rver.run();
   onCleanup(() => s3rver.close());
+  // What s3rver answers with a 500 (S3 would not), kept for the suites' failure reports.
+  const errors: string[] = [];
+  s3rver.on("error", (err: Error & { status?: number }) => {
+    if ((err.status ?? 500) >= 500) errors.push(err.stack ?? String(err));
+  });
 
   const requests: S3Request[] = [];
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
@@ -130,6 +138,7 @@ export async function startS3(bucket: string): Promise<S3Emulator> {
     accessKey: S3RVER_KEY,
     secretKey: S3RVER_KEY,
     requests,
+    errors,
     keys: async (prefix) =>
       (await s3rver.store.listObjects(bucket, { prefix })).objects.map((o) => o.key),
     hasObject: (key) => s3rver.store.existsObject(bucket, key),
