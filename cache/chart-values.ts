@@ -20,6 +20,8 @@ import {
 export const CHART_PATH = "./charts/registry-cache";
 export const RELEASE_NAME = "registry-cache";
 export const CONFIG_DIR = "/etc/registry-cache";
+/** The cache runs on the host network, which the baseline Pod Security level forbids. */
+export const NAMESPACE_LABELS = { "pod-security.kubernetes.io/enforce": "privileged" } as const;
 
 /**
  * The liveness probe lists the cache's storage (`_catalog?n=1` is one S3 ListObjects), so a

@@ -2,7 +2,12 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
 import * as pulumi from "@pulumi/pulumi";
-import { CHART_PATH, RELEASE_NAME, cacheChartValues } from "../cache/chart-values";
+import {
+  CHART_PATH,
+  NAMESPACE_LABELS,
+  RELEASE_NAME,
+  cacheChartValues,
+} from "../cache/chart-values";
 import { ROOT_PREFIX, cacheRegistryConfig, storageRootKeepers } from "../cache/registry-config";
 import { ClusterModel } from "../config/model";
 import { renderPolicy } from "../iam/document";
@@ -148,11 +153,7 @@ export class RegistryCache extends pulumi.ComponentResource {
     const namespace = new k8s.core.v1.Namespace(
       `${name}-ns`,
       {
-        metadata: {
-          name: cache.namespace,
-          // The cache runs on the host network, which the baseline Pod Security level forbids.
-          labels: { "pod-security.kubernetes.io/enforce": "privileged" },
-        },
+        metadata: { name: cache.namespace, labels: { ...NAMESPACE_LABELS } },
       },
       { parent: this },
     );

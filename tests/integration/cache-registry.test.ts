@@ -45,6 +45,7 @@ import {
 import {
   Daemon,
   freePort,
+  note,
   requireToolsOrSkip,
   spawnDaemon,
   stopAll,
@@ -163,10 +164,6 @@ const ROOT = programValues().registryConfig.storage.s3.rootdirectory.replace(/^\
 const blobKey = (digest: string) => {
   const hex = digest.split(":")[1];
   return `${ROOT}/docker/registry/v2/blobs/sha256/${hex.slice(0, 2)}/${hex}/data`;
-};
-/** REGISTRY_IT_VERBOSE=1 prints the measurements behind each assertion. */
-const note = (message: string) => {
-  if (process.env.REGISTRY_IT_VERBOSE) process.stdout.write(`      | ${message}\n`);
 };
 
 describe("the cache on distribution v3.1.1, as the chart renders it", function () {

@@ -38,7 +38,7 @@ import {
   readLayoutImage,
   skopeoCopyOk,
 } from "./support/images";
-import { freePort, requireToolsOrSkip, stopAll, tempDir } from "./support/processes";
+import { freePort, note, requireToolsOrSkip, stopAll, tempDir } from "./support/processes";
 import {
   BasicAuthGate,
   GateRequest,
@@ -68,11 +68,6 @@ interface Row {
   ms: number;
   outcome: string;
 }
-
-/** REGISTRY_IT_VERBOSE=1 prints the measurements behind each assertion. */
-const note = (message: string) => {
-  if (process.env.REGISTRY_IT_VERBOSE) process.stdout.write(`      | ${message}\n`);
-};
 
 /** The program's hosts.toml with only its `server` line changed to `serverUrl`. */
 function localHostsToml(cachePort: number, serverUrl: string): string {

@@ -330,3 +330,8 @@ export async function closeServer(server: http.Server | net.Server): Promise<voi
   if ("closeAllConnections" in server) server.closeAllConnections();
   await new Promise<void>((resolve) => server.close(() => resolve()));
 }
+
+/** REGISTRY_IT_VERBOSE=1 prints the measurements behind each assertion. */
+export function note(message: string): void {
+  if (process.env.REGISTRY_IT_VERBOSE) process.stdout.write(`      | ${message}\n`);
+}

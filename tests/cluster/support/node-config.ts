@@ -1,0 +1,83 @@
+/**
+ * containerd's config for the test node: EKS AL2023's as it ships (fixtures/), changing only
+ * what must point at this machine, each change checked to have happened exactly once.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { CNI_BIN_DIR, RUNC } from "./cluster";
+
+export const EKS_AL2023_CONTAINERD = fs.readFileSync(
+  path.join(__dirname, "..", "fixtures", "eks-al2023-containerd.toml"),
+  "utf8",
+);
+
+export interface NodeConfigTargets {
+  /** Root of this node's dirs; containerd's root, state and socket go under it. */
+  dir: string;
+  /** The pause image, by reference, from the local node-images registry. */
+  sandboxImage: string;
+  /** The two hosts dirs EKS names (certs.d of containerd, then of Docker), localized. */
+  hostsDirs: [string, string];
+  cniConfDir: string;
+  /** EKS's `discard_unpacked_layers`: true forces the CRI's local pull; false, the transfer service. */
+  discardUnpackedLayers?: boolean;
+}
+
+export interface NodeConfig {
+  toml: string;
+  socket: string;
+  state: string;
+}
+
+/** The paths changed (and why); everything else is EKS's value. */
+export const LOCALIZED_SETTINGS = [
+  "root, state, grpc.address: this node's own dirs and socket",
+  "pinned_images.sandbox: the pause image built here",
+  "registry.config_path: the same two hosts dirs, colon-separated, under the test dir",
+  "runtimes.runc.base_runtime_spec: dropped (EKS's file is not here)",
+  "runtimes.runc.options.SystemdCgroup: false (no systemd here)",
+  "cni.bin_dir, cni.conf_dir: Debian's plugins and the test's loopback config",
+  "restrict_oom_score_adj: added (the sandbox forbids lowering oom_score_adj)",
+  "disabled_plugins: opt (writes /opt/containerd), nri and tracing (host paths)",
+] as const;
+
+export function localNodeConfig(targets: NodeConfigTargets): NodeConfig {
+  const ctd = path.join(targets.dir, "containerd");
+  const socket = path.join(ctd, "containerd.sock");
+  const state = path.join(ctd, "state");
+  let toml = EKS_AL2023_CONTAINERD;
+  const replace = (from: string | RegExp, to: string) => {
+    const matches = toml.match(typeof from === "string" ? new RegExp(escape(from), "g") : from);
+    if (matches?.length !== 1) throw new Error(`fixture: expected ${String(from)} once`);
+    toml = toml.replace(from, to);
+  };
+  replace('root = "/var/lib/containerd"', `root = "${path.join(ctd, "root")}"`);
+  replace('state = "/run/containerd"', `state = "${state}"`);
+  replace(
+    'address = "/run/containerd/containerd.sock"',
+    `address = "${socket}"\n\n[ttrpc]\naddress = "${socket}.ttrpc"`,
+  );
+  replace(/^sandbox = ".*"$/m, `sandbox = "${targets.sandboxImage}"`);
+  replace(
+    'config_path = "/etc/containerd/certs.d:/etc/docker/certs.d"',
+    `config_path = "${targets.hostsDirs.join(":")}"`,
+  );
+  replace(/^base_runtime_spec = .*\n/m, "");
+  replace(/^BinaryName = .*$/m, `BinaryName = "${RUNC}"`);
+  replace("SystemdCgroup = true", "SystemdCgroup = false");
+  replace('bin_dir = "/opt/cni/bin"', `bin_dir = "${CNI_BIN_DIR}"`);
+  replace('conf_dir = "/etc/cni/net.d"', `conf_dir = "${targets.cniConfDir}"`);
+  replace("enable_cdi = false", "enable_cdi = false\nrestrict_oom_score_adj = true");
+  if (targets.discardUnpackedLayers === false) {
+    replace("discard_unpacked_layers = true", "discard_unpacked_layers = false");
+  }
+  replace(
+    "version = 3\n",
+    'version = 3\ndisabled_plugins = ["io.containerd.internal.v1.opt", "io.containerd.nri.v1.nri", "io.containerd.tracing.processor.v1.otlp", "io.containerd.internal.v1.tracing"]\n',
+  );
+  return { toml, socket, state };
+}
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
