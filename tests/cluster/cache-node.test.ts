@@ -30,12 +30,11 @@ import { CREDENTIAL_HELPER_PATH, TOKEN_FILE } from "../../cache/token-refresh";
 import { stackConfig } from "../../testing/stacks";
 import { renderChart } from "../integration/support/chart";
 import { pointAtThisMachine } from "../integration/support/local-config";
+import { writeHostsDir } from "../integration/support/containerd";
 import { freePort, note, stopAll, tempDir, waitFor } from "../integration/support/processes";
 import {
   BasicAuthGate,
-  CountingProxy,
   startBasicAuthGate,
-  startCountingProxy,
   startRegistry,
   upstreamConfig,
 } from "../integration/support/registries";
@@ -81,7 +80,6 @@ describe("the cache on a real node: kube-apiserver, kubelet and containerd 2.x",
   let ecrForCache: BasicAuthGate;
   /** ...and as the node reaches it (hosts.toml's server, the Pod's pull secret). */
   let ecrForNode: BasicAuthGate;
-  let nodeCounter: CountingProxy;
   let objects: KubeObject[];
   let containerdState: string;
   let anyFailed = false;
@@ -118,7 +116,6 @@ describe("the cache on a real node: kube-apiserver, kubelet and containerd 2.x",
     ]);
     ecrForCache = await startBasicAuthGate(upstreamPort, TOKEN);
     ecrForNode = await startBasicAuthGate(upstreamPort, TOKEN);
-    nodeCounter = await startCountingProxy(ecrForNode.port);
     s3 = await startS3(CACHE.bucketName);
 
     // The release: the program's values, pointed at this machine.
@@ -165,13 +162,13 @@ describe("the cache on a real node: kube-apiserver, kubelet and containerd 2.x",
       path.join(dir, "certs.d"),
       path.join(dir, "docker-certs.d"),
     ];
-    writeHosts(hostsDirs[0], `127.0.0.1:${nodeImagesPort}`, plainHttpHosts(nodeImagesPort));
-    writeHosts(
+    writeHostsDir(hostsDirs[0], `127.0.0.1:${nodeImagesPort}`, plainHttpHosts(nodeImagesPort));
+    writeHostsDir(
       hostsDirs[0],
       REGISTRY_HOST,
       mirrorHostsToml(REGISTRY_HOST, CACHE.port).replace(
         `server = "https://${REGISTRY_HOST}"`,
-        `server = "http://127.0.0.1:${nodeCounter.port}"`,
+        `server = "http://127.0.0.1:${ecrForNode.port}"`,
       ),
     );
     const config = localNodeConfig({
@@ -453,11 +450,6 @@ describe("the cache on a real node: kube-apiserver, kubelet and containerd 2.x",
     return Number(fs.readFileSync(file, "utf8").trim());
   }
 });
-
-function writeHosts(hostsDir: string, host: string, toml: string): void {
-  fs.mkdirSync(path.join(hostsDir, host), { recursive: true });
-  fs.writeFileSync(path.join(hostsDir, host, "hosts.toml"), toml);
-}
 
 function plainHttpHosts(port: number): string {
   return `server = "http://127.0.0.1:${port}"\n\n[host."http://127.0.0.1:${port}"]\n  capabilities = ["pull", "resolve"]\n`;
