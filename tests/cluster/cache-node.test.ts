@@ -15,6 +15,7 @@
  *   credential provider gives the same credentials to the same CRI call).
  */
 import { strict as assert } from "assert";
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import {
@@ -34,6 +35,7 @@ import { writeHostsDir } from "../integration/support/containerd";
 import { freePort, note, stopAll, tempDir, waitFor } from "../integration/support/processes";
 import {
   BasicAuthGate,
+  httpRequest,
   startBasicAuthGate,
   startRegistry,
   upstreamConfig,
@@ -48,6 +50,8 @@ import {
   Pod,
   getPod,
   listPods,
+  cniConfDir,
+  nodeDir,
   requireClusterOrSkip,
   startControlPlane,
   startNode,
@@ -69,6 +73,12 @@ const REGISTRY_HOST = STACK.registry.host;
 const NAMESPACE = CACHE.namespace;
 const TOKEN = "token-of-the-ecr-standin";
 const ROOT_ID = "1f0e2d3c4b5a6978";
+const BENCH_ROUNDS = 3;
+const BENCH_LAYER_BYTES = 50 * 1024 * 1024;
+const BENCH_IMAGES = Array.from({ length: BENCH_ROUNDS }, (_, i) => [
+  `big-hit-${i}`,
+  `big-direct-${i}`,
+]).flat();
 
 describe("the cache on a real node: kube-apiserver, kubelet and containerd 2.x", function () {
   let dir: string;
@@ -82,6 +92,7 @@ describe("the cache on a real node: kube-apiserver, kubelet and containerd 2.x",
   let ecrForNode: BasicAuthGate;
   let objects: KubeObject[];
   let containerdState: string;
+  let hostsDirs: [string, string];
   let anyFailed = false;
 
   before(async function () {
@@ -113,6 +124,12 @@ describe("the cache on a real node: kube-apiserver, kubelet and containerd 2.x",
     await buildNodeImages(path.join(dir, "build-apps"), `127.0.0.1:${upstreamPort}`, [
       app("app"),
       app("after-hang"),
+      // The benchmark's: one 50 MB incompressible layer each, one image per pull, so that no
+      // pull finds its layer on the node already.
+      ...BENCH_IMAGES.map((name) => ({
+        ...app(name),
+        files: { [`etc/${name}`]: { content: crypto.randomBytes(BENCH_LAYER_BYTES) } },
+      })),
     ]);
     ecrForCache = await startBasicAuthGate(upstreamPort, TOKEN);
     ecrForNode = await startBasicAuthGate(upstreamPort, TOKEN);
@@ -158,24 +175,14 @@ describe("the cache on a real node: kube-apiserver, kubelet and containerd 2.x",
     }));
 
     // The node: EKS's containerd config, its two hosts dirs under the test dir.
-    const hostsDirs: [string, string] = [
-      path.join(dir, "certs.d"),
-      path.join(dir, "docker-certs.d"),
-    ];
+    hostsDirs = [path.join(dir, "certs.d"), path.join(dir, "docker-certs.d")];
     writeHostsDir(hostsDirs[0], `127.0.0.1:${nodeImagesPort}`, plainHttpHosts(nodeImagesPort));
-    writeHostsDir(
-      hostsDirs[0],
-      REGISTRY_HOST,
-      mirrorHostsToml(REGISTRY_HOST, CACHE.port).replace(
-        `server = "https://${REGISTRY_HOST}"`,
-        `server = "http://127.0.0.1:${ecrForNode.port}"`,
-      ),
-    );
+    writeRegistryHosts("cache");
     const config = localNodeConfig({
-      dir: path.join(dir, "node"),
+      dir: nodeDir(dir),
       sandboxImage: images[PAUSE.name].tag,
       hostsDirs,
-      cniConfDir: path.join(dir, "node", "cni"),
+      cniConfDir: cniConfDir(dir),
     });
     containerdState = config.state;
     plane = await startControlPlane(dir);
@@ -384,6 +391,55 @@ describe("the cache on a real node: kube-apiserver, kubelet and containerd 2.x",
       );
     });
 
+    it("a 50 MB image: a hit through the cache against straight from ECR, alternating (docs/benchmarks.md)", async function () {
+      this.timeout(300_000);
+      await runningCachePod();
+      const cacheUrl = `http://127.0.0.1:${CACHE.port}`;
+      // Misses first, each through the cache itself, until its blobs are stored in S3.
+      for (let i = 0; i < BENCH_ROUNDS; i++) await primeCache(cacheUrl, `team/big-hit-${i}`);
+      const hits: number[] = [];
+      const direct: number[] = [];
+      for (let i = 0; i < BENCH_ROUNDS; i++) {
+        for (const via of ["cache", "direct"] as const) {
+          const repository = via === "cache" ? `team/big-hit-${i}` : `team/big-direct-${i}`;
+          writeRegistryHosts(via);
+          const [nodeBefore, cacheBefore, s3Before] = [
+            ecrForNode.requests.length,
+            ecrForCache.requests.length,
+            s3.requests.length,
+          ];
+          const pod = `bench-${via}-${i}`;
+          await startWorkload(pod, `${REGISTRY_HOST}/${repository}:v1`);
+          const pulledMs = await kubeletPullMs(pod);
+          const nodeBlobs = ecrForNode.requests
+            .slice(nodeBefore)
+            .filter((r) => r.path.startsWith(`/v2/${repository}/blobs/`) && r.status === 200);
+          const cacheBlobs = ecrForCache.requests
+            .slice(cacheBefore)
+            .filter((r) => r.path.startsWith(`/v2/${repository}/blobs/`));
+          const fromS3 = s3.requests
+            .slice(s3Before)
+            .filter((r) => r.auth === "presigned" && r.responseBytes >= BENCH_LAYER_BYTES);
+          if (via === "cache") {
+            assert.deepEqual([nodeBlobs, cacheBlobs], [[], []], `a hit takes no blob from ECR`);
+            assert.equal(fromS3.length, 1, "the layer came from S3 on a presigned URL");
+            hits.push(pulledMs);
+          } else {
+            assert.equal(nodeBlobs.length, 2, "config and layer straight from ECR");
+            assert.equal(fromS3.length, 0);
+            direct.push(pulledMs);
+          }
+        }
+      }
+      writeRegistryHosts("cache");
+      const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+      note(
+        `kubelet pull of a 50 MB image, median of ${BENCH_ROUNDS}: hit ${median(hits)} ms via the cache (${hits.join(", ")}), ` +
+          `${median(direct)} ms straight from ECR (${direct.join(", ")}); ratio ${(median(hits) / median(direct)).toFixed(2)}`,
+      );
+      assert.equal(hits.length + direct.length, 2 * BENCH_ROUNDS);
+    });
+
     it("a hung cache is killed by the liveness probe within the documented bound; the pull then completes from ECR", async function () {
       this.timeout(180_000);
       const cachePod = await runningCachePod();
@@ -437,6 +493,63 @@ describe("the cache on a real node: kube-apiserver, kubelet and containerd 2.x",
       await runningCachePod();
     });
   });
+
+  /** The node's hosts.toml for the registry: the program's (through the cache), or ECR only. */
+  function writeRegistryHosts(via: "cache" | "direct"): void {
+    const ecr = `http://127.0.0.1:${ecrForNode.port}`;
+    writeHostsDir(
+      hostsDirs[0],
+      REGISTRY_HOST,
+      via === "cache"
+        ? mirrorHostsToml(REGISTRY_HOST, CACHE.port).replace(
+            `server = "https://${REGISTRY_HOST}"`,
+            `server = "${ecr}"`,
+          )
+        : `server = "${ecr}"\n`,
+    );
+  }
+
+  /** The pull time the kubelet reports in the Pod's `Pulled` event ("... in 1.234s (...)"). */
+  async function kubeletPullMs(pod: string): Promise<number> {
+    const message = await waitFor(
+      `the Pulled event of ${pod}`,
+      async () => {
+        const events = await plane.admin.ok<{ items: { reason: string; message: string }[] }>(
+          "GET",
+          `/api/v1/namespaces/default/events?fieldSelector=involvedObject.name%3D${pod}`,
+        );
+        return events.items.find((e) => e.reason === "Pulled")?.message;
+      },
+      30_000,
+      250,
+    );
+    const took = /Successfully pulled image "[^"]+" in ([0-9.]+)(ms|s) /.exec(message);
+    assert.ok(took, `the kubelet's Pulled event: ${message}`);
+    return Math.round(Number(took[1]) * (took[2] === "s" ? 1000 : 1));
+  }
+
+  /** Pulls `repository`:v1 through the cache's port until the cache answers its layer from S3. */
+  async function primeCache(cacheUrl: string, repository: string): Promise<void> {
+    const auth = { Authorization: `Basic ${Buffer.from(`AWS:${TOKEN}`).toString("base64")}` };
+    const manifest = await httpRequest(`${cacheUrl}/v2/${repository}/manifests/v1`, {
+      headers: { ...auth, Accept: "application/vnd.oci.image.manifest.v1+json" },
+    });
+    assert.equal(manifest.status, 200, `${repository}'s manifest through the cache`);
+    const { config, layers } = JSON.parse(manifest.body.toString()) as {
+      config: { digest: string };
+      layers: { digest: string }[];
+    };
+    for (const { digest } of [config, ...layers]) {
+      const blob = `${cacheUrl}/v2/${repository}/blobs/${digest}`;
+      await httpRequest(blob, { headers: auth, timeoutMs: 60_000 });
+      await waitFor(
+        `${repository}'s ${digest} stored by the cache`,
+        async () => (await httpRequest(blob, { headers: auth })).status === 307,
+        30_000,
+        200,
+      );
+    }
+  }
 
   function containerPid(status: ContainerStatus): number {
     const id = String(status.containerID).replace("containerd://", "");

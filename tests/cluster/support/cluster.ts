@@ -223,24 +223,33 @@ export interface ControlPlane {
   /** The API server's self-signed serving certificate, which is also its CA (PEM). */
   ca: string;
   adminToken: string;
-  nodeToken: string;
+  /** Each node's token, by node name: the Node authorizer lets a kubelet write only its own node. */
+  nodeTokens: Readonly<Record<string, string>>;
   admin: KubeApi;
   /** A kubeconfig for `token` (the admin's by default), as a JSON string. */
   kubeconfig(token?: string): string;
   daemons: Daemon[];
 }
 
-export async function startControlPlane(dir: string): Promise<ControlPlane> {
+export async function startControlPlane(
+  dir: string,
+  nodeNames: readonly string[] = [NODE_NAME],
+): Promise<ControlPlane> {
   const pki = path.join(dir, "pki");
   fs.mkdirSync(pki, { recursive: true });
   const saKey = path.join(pki, "sa.key");
   await runOk("openssl", ["genrsa", "-out", saKey, "2048"], 30_000);
   const adminToken = crypto.randomBytes(16).toString("hex");
-  const nodeToken = crypto.randomBytes(16).toString("hex");
+  const nodeTokens = Object.fromEntries(
+    nodeNames.map((name) => [name, crypto.randomBytes(16).toString("hex")]),
+  );
   const tokens = path.join(pki, "tokens.csv");
   fs.writeFileSync(
     tokens,
-    `${adminToken},admin,admin,"system:masters"\n${nodeToken},system:node:${NODE_NAME},${NODE_NAME},"system:nodes"\n`,
+    [
+      `${adminToken},admin,admin,"system:masters"`,
+      ...nodeNames.map((n) => `${nodeTokens[n]},system:node:${n},system:node:${n},"system:nodes"`),
+    ].join("\n") + "\n",
     { mode: 0o600 },
   );
 
@@ -337,7 +346,7 @@ export async function startControlPlane(dir: string): Promise<ControlPlane> {
     server,
     ca,
     adminToken,
-    nodeToken,
+    nodeTokens,
     admin,
     kubeconfig,
     daemons: [etcd, apiserver, controllerManager, scheduler],
@@ -354,8 +363,10 @@ export interface NodeOptions {
   containerdSocket: string;
   /** containerd's state dir, where each task keeps its pid files. */
   containerdState: string;
-  /** containerd's binary: the built 2.x by default. */
+  /** containerd's binary: the built 2.x by default; its shim is taken from the same dir. */
   containerd?: string;
+  /** The node's name, and its dir under the test's dir: NODE_NAME by default. */
+  name?: string;
 }
 
 export interface KubeNode {
@@ -366,6 +377,18 @@ export interface KubeNode {
   ctr(args: string[], timeoutMs?: number): Promise<string>;
   /** Everything a container of the pod wrote, every restart included (the CRI's log files). */
   containerLog(pod: Pod, container: string): string;
+  /** Stops the kubelet, what the node ran, and containerd (stopAll() does it too). */
+  stop(): Promise<void>;
+}
+
+/** A node's own dir under the test's dir: its containerd, kubelet, CNI config and logs. */
+export function nodeDir(dir: string, name: string = NODE_NAME): string {
+  return path.join(dir, name);
+}
+
+/** The loopback CNI config startNode writes: give it to the node's containerd config. */
+export function cniConfDir(dir: string, name: string = NODE_NAME): string {
+  return path.join(nodeDir(dir, name), "cni");
 }
 
 export async function startNode(
@@ -373,23 +396,28 @@ export async function startNode(
   plane: ControlPlane,
   options: NodeOptions,
 ): Promise<KubeNode> {
-  const nodeDir = path.join(dir, "node");
-  fs.mkdirSync(path.join(nodeDir, "cni"), { recursive: true });
+  const name = options.name ?? NODE_NAME;
+  const ownDir = nodeDir(dir, name);
+  fs.mkdirSync(cniConfDir(dir, name), { recursive: true });
   // Only host-network pods here: the loopback plugin is all the CRI needs to report the
   // network ready (it never runs for a host-network sandbox).
   fs.writeFileSync(
-    path.join(nodeDir, "cni", "10-loopback.conflist"),
+    path.join(cniConfDir(dir, name), "10-loopback.conflist"),
     JSON.stringify({ cniVersion: "1.0.0", name: "loopback", plugins: [{ type: "loopback" }] }),
   );
-  const configFile = path.join(nodeDir, "containerd.toml");
+  const configFile = path.join(ownDir, "containerd.toml");
   fs.writeFileSync(configFile, options.containerdConfig);
+  const containerdBinary = options.containerd ?? path.join(BIN, "containerd");
   const containerd = spawnDaemon(
     "containerd",
-    options.containerd ?? path.join(BIN, "containerd"),
+    containerdBinary,
     ["--config", configFile],
-    dir,
-    // containerd finds its shim on PATH.
-    { env: { PATH: `${BIN}:${process.env.PATH ?? ""}` }, killAfterMs: 5000 },
+    ownDir,
+    // containerd finds its shim on PATH: the one of its own version.
+    {
+      env: { PATH: `${path.dirname(containerdBinary)}:${process.env.PATH ?? ""}` },
+      killAfterMs: 5000,
+    },
   );
   const ctr = async (args: string[], timeoutMs = 30_000) =>
     (
@@ -409,13 +437,19 @@ export async function startNode(
     200,
   );
   // Containers outlive containerd (their shims are separate processes): stop them by pid.
-  onCleanup(() => stopContainers(options.containerdState, options.containerdSocket, dir));
+  const stopRuntime = async () => {
+    await stopContainers(options.containerdState, options.containerdSocket, ownDir);
+    await containerd.stop();
+  };
+  onCleanup(stopRuntime);
 
-  const kubeletKubeconfig = path.join(nodeDir, "kubelet.kubeconfig");
-  fs.writeFileSync(kubeletKubeconfig, plane.kubeconfig(plane.nodeToken), { mode: 0o600 });
+  const kubeletKubeconfig = path.join(ownDir, "kubelet.kubeconfig");
+  const nodeToken = plane.nodeTokens[name];
+  if (nodeToken === undefined) throw new Error(`startControlPlane was not given node ${name}`);
+  fs.writeFileSync(kubeletKubeconfig, plane.kubeconfig(nodeToken), { mode: 0o600 });
   const [port, healthzPort] = [await freePort(), await freePort()];
-  const kubeletConfig = path.join(nodeDir, "kubelet.json");
-  const podLogs = path.join(nodeDir, "pod-logs");
+  const kubeletConfig = path.join(ownDir, "kubelet.json");
+  const podLogs = path.join(ownDir, "pod-logs");
   fs.writeFileSync(
     kubeletConfig,
     JSON.stringify({
@@ -453,26 +487,28 @@ export async function startNode(
     [
       `--config=${kubeletConfig}`,
       `--kubeconfig=${kubeletKubeconfig}`,
-      `--root-dir=${path.join(nodeDir, "kubelet")}`,
-      `--cert-dir=${path.join(nodeDir, "kubelet-pki")}`,
-      `--hostname-override=${NODE_NAME}`,
+      `--root-dir=${path.join(ownDir, "kubelet")}`,
+      `--cert-dir=${path.join(ownDir, "kubelet-pki")}`,
+      `--hostname-override=${name}`,
     ],
-    dir,
+    ownDir,
     { killAfterMs: 5000 },
   );
   await waitFor(
-    `node ${NODE_NAME} Ready`,
+    `node ${name} Ready`,
     async () => {
       if (kubelet.exited()) throw new Error(`kubelet exited:\n${kubelet.logTail()}`);
       const res = await plane.admin.request<{ status?: { conditions?: Condition[] } }>(
         "GET",
-        `/api/v1/nodes/${NODE_NAME}`,
+        `/api/v1/nodes/${name}`,
       );
       return res.body.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True");
     },
     90_000,
     500,
-  );
+  ).catch((error: Error) => {
+    throw new Error(`${error.message}\nkubelet's log:\n${kubelet.logTail()}`);
+  });
   const containerLog = (pod: Pod, container: string) => {
     const logDir = path.join(
       podLogs,
@@ -486,7 +522,11 @@ export async function startNode(
       .map((f) => fs.readFileSync(path.join(logDir, f), "utf8"))
       .join("");
   };
-  return { kubelet, containerd, name: NODE_NAME, ctr, containerLog };
+  const stop = async () => {
+    await kubelet.stop();
+    await stopRuntime();
+  };
+  return { kubelet, containerd, name, ctr, containerLog, stop };
 }
 
 export interface Condition {
