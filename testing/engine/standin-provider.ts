@@ -123,8 +123,15 @@ const FUNCTIONS: Record<string, (args: Props) => Props> = {
       id: name,
       name,
       arn: `arn:aws:eks:standin:000000000000:cluster/${name}`,
-      endpoint: `https://${name}.standin.eks.invalid`,
-      certificateAuthorities: [{ data: Buffer.from(`standin CA of ${name}`).toString("base64") }],
+      // A test with a real API server (and the real kubernetes plugin) names it here.
+      endpoint: process.env.STANDIN_EKS_ENDPOINT ?? `https://${name}.standin.eks.invalid`,
+      certificateAuthorities: [
+        {
+          data:
+            process.env.STANDIN_EKS_CA_DATA ??
+            Buffer.from(`standin CA of ${name}`).toString("base64"),
+        },
+      ],
       identities: [
         { oidcs: [{ issuer: `https://oidc.eks.standin.invalid/id/${shortHash(name)}` }] },
       ],

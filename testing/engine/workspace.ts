@@ -16,6 +16,15 @@ export const PULUMI = path.join(TOOLS_BIN, "pulumi");
 const PACK_DIR = path.join(ROOT, "policy-pack");
 /** The packages whose plugins are stand-ins here. */
 export const STANDIN_PACKAGES = ["aws", "eks", "kubernetes", "random"] as const;
+export type StandinPackage = (typeof STANDIN_PACKAGES)[number];
+
+/** The real Kubernetes provider plugin, built by `.ci/install-tools pulumi-kubernetes`. */
+export const REAL_KUBERNETES_PLUGIN = path.join(TOOLS_BIN, "pulumi-resource-kubernetes");
+
+export interface WorkspaceOptions {
+  /** Packages whose real plugin binary to install instead of the stand-in, by package. */
+  readonly realPlugins?: Partial<Record<StandinPackage, string>>;
+}
 
 export interface StandinCall {
   op: "check" | "diff" | "create" | "read" | "update" | "delete" | "invoke" | "construct";
@@ -122,14 +131,16 @@ export class EngineWorkspace {
     fs.mkdirSync(this.home);
     fs.mkdirSync(this.backend);
     fs.copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(this.dir, "Pulumi.yaml"));
+    // The program names its chart by a path relative to the project, as a user's checkout has it.
+    fs.symlinkSync(path.join(ROOT, "charts"), path.join(this.dir, "charts"));
     this.policyPack = policyPackLauncher(path.join(this.dir, ".policy-pack"));
   }
 
   /** A project folder for `stack`, with the stand-ins installed; the stack file is `stackFile`. */
-  static create(stack: string, stackFile: string): EngineWorkspace {
+  static create(stack: string, stackFile: string, options: WorkspaceOptions = {}): EngineWorkspace {
     const workspace = new EngineWorkspace(stack);
     workspace.writeStackFile(stackFile);
-    workspace.installStandins();
+    workspace.installPlugins(options.realPlugins ?? {});
     return workspace;
   }
 
@@ -157,20 +168,20 @@ export class EngineWorkspace {
     fs.writeFileSync(file, salt ? `${salt}\n${text}` : text);
   }
 
-  /** `pulumi plugin install resource <pkg> <version> --file`, at the version the SDK asks for. */
-  private installStandins(): void {
+  /**
+   * `pulumi plugin install resource <pkg> <version> --file`, at the version the SDK asks for: the
+   * stand-in, or the real binary given for the package.
+   */
+  private installPlugins(real: Partial<Record<StandinPackage, string>>): void {
     const launchers = path.join(this.dir, ".launchers");
     fs.mkdirSync(launchers);
     for (const pkg of STANDIN_PACKAGES) {
       const { version } = sdkRecordFor(pkg);
-      execFileSync(
-        PULUMI,
-        ["plugin", "install", "resource", pkg, version, "--file", launcher(launchers, pkg)],
-        {
-          env: this.env,
-          stdio: "pipe",
-        },
-      );
+      const file = real[pkg] ?? launcher(launchers, pkg);
+      execFileSync(PULUMI, ["plugin", "install", "resource", pkg, version, "--file", file], {
+        env: this.env,
+        stdio: "pipe",
+      });
     }
   }
 
