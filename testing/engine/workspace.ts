@@ -153,6 +153,8 @@ export class EngineWorkspace {
       PULUMI_CONFIG_PASSPHRASE: "registry-hub engine tests",
       PULUMI_SKIP_UPDATE_CHECK: "true",
       PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+      // Only the plugins installed here: .tools/bin (on PATH) holds the real kubernetes plugin.
+      PULUMI_IGNORE_AMBIENT_PLUGINS: "true",
       PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
       STANDIN_LOG: this.logFile,
       TS_NODE_PROJECT: path.join(ROOT, "tsconfig.json"),
