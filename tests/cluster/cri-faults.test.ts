@@ -25,6 +25,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { hungCacheClosedWithinSeconds } from "../../cache/chart-values";
 import { mirrorHostsToml } from "../../cache/containerd";
+import { writeHostsDir } from "../integration/support/containerd";
 import { FaultKind, startFaultServer } from "../integration/support/fault-servers";
 import { freePort, note, stopAll, tempDir, waitFor } from "../integration/support/processes";
 import {
@@ -171,7 +172,7 @@ describe("the fault table through the CRI: a kubelet pulls past a sick cache", f
     const own = nodeDir(dir, variant.name);
     for (const hostsDir of hostsDirs) fs.mkdirSync(hostsDir, { recursive: true });
     const nodeImages = `127.0.0.1:${nodeImagesPort}`;
-    writeHosts(hostsDirs[0], nodeImages, plainHttpHosts(`http://${nodeImages}`));
+    writeHostsDir(hostsDirs[0], nodeImages, plainHttpHosts(`http://${nodeImages}`));
     const config = localNodeConfig({
       dir: own,
       sandboxImage: pause.tag,
@@ -238,7 +239,7 @@ describe("the fault table through the CRI: a kubelet pulls past a sick cache", f
 
       /** Starts a Pod of the next image on this node; resolves with ms to Running and ECR's requests. */
       async function runPod(cacheHosts: string) {
-        writeHosts(hostsDirs[0], REGISTRY_HOST, cacheHosts);
+        writeHostsDir(hostsDirs[0], REGISTRY_HOST, cacheHosts);
         const image = `${REGISTRY_HOST}/team/app-${imageIndex++}:v1`;
         const before = gate.requests.length;
         const started = Date.now();
@@ -319,7 +320,7 @@ describe("the fault table through the CRI: a kubelet pulls past a sick cache", f
         path.join(own, "docker-certs.d"),
       ];
       node = await startVariantNode(variant, hostsDirs);
-      writeHosts(hostsDirs[0], REGISTRY_HOST, plainHttpHosts(gate.url));
+      writeHostsDir(hostsDirs[0], REGISTRY_HOST, plainHttpHosts(gate.url));
       const before = gate.requests.length;
       const name = await createPod(variant.name, `${REGISTRY_HOST}/team/app-${IMAGE_COUNT - 1}:v1`);
       const waiting = await waitFor(
@@ -350,11 +351,6 @@ function localHostsToml(cachePort: number, serverUrl: string): string {
   assert.ok(server >= 0, "the program's hosts.toml names a server");
   lines[server] = `server = "${serverUrl}"`;
   return lines.join("\n");
-}
-
-function writeHosts(hostsDir: string, host: string, toml: string): void {
-  fs.mkdirSync(path.join(hostsDir, host), { recursive: true });
-  fs.writeFileSync(path.join(hostsDir, host, "hosts.toml"), toml);
 }
 
 function plainHttpHosts(url: string): string {
